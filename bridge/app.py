@@ -1,0 +1,23 @@
+"""The Flask application factory: settings in, a wired bridge out."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from bridge.settings import load_settings
+from bridge.web import errors, search_api, site
+
+
+def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
+    """Build the bridge; tests pass `overrides` instead of touching the environment."""
+    settings = load_settings(overrides=overrides)
+    app = Flask(__name__)
+    app.config.update(settings)
+    build_dir = Path(settings["KB_BUILD_DIR"])
+    app.config["KB_SITE_DIR"] = str(build_dir / "site")
+    errors.init_app(app)
+    search_api.init_app(app, build_dir / "index")
+    app.register_blueprint(site.bp)
+    return app

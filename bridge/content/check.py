@@ -1,0 +1,91 @@
+"""`kb check`: front matter and every internal link and anchor, reported as `path:line: message`.
+
+This runs without building the site so that a writer gets every problem in one pass, in a
+second, with the line to fix; `mkdocs build --strict` remains the final word at build time.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from markdown.extensions.toc import slugify
+
+from bridge.content.frontmatter import FrontMatterError, Problem, schema_problems, split_front_matter
+
+FENCE = re.compile(r"^\s*(```|~~~)")
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+EXPLICIT_ID = re.compile(r"\{\s*#([\w-]+)[^}]*\}\s*$")
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+INLINE_CODE = re.compile(r"`[^`]*`")
+INLINE_MARKUP = re.compile(r"[*_`]|\[([^\]]*)\]\([^)]*\)")
+
+
+def prose_lines(text: str) -> list[tuple[int, str]]:
+    """Numbered lines outside fenced code blocks, with inline code removed."""
+    lines, fenced = [], False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if FENCE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            lines.append((number, INLINE_CODE.sub("", line)))
+    return lines
+
+
+def heading_anchors(text: str) -> set[str]:
+    """The ids MkDocs' toc extension gives this file's headings (duplicates get _1, _2, ...)."""
+    anchors: set[str] = set()
+    for _, line in prose_lines(text):
+        match = HEADING.match(line)
+        if not match:
+            continue
+        heading = match.group(2)
+        explicit = EXPLICIT_ID.search(heading)
+        if explicit:
+            anchors.add(explicit.group(1))
+            continue
+        slug = base = slugify(INLINE_MARKUP.sub(lambda m: m.group(1) or "", heading), "-")
+        counter = 0
+        while slug in anchors:
+            counter += 1
+            slug = f"{base}_{counter}"
+        anchors.add(slug)
+    return anchors
+
+
+def link_problems(path: Path, text: str, kb_dir: Path, anchors_of: dict[Path, set[str]]) -> list[Problem]:
+    """Relative links that point at a missing file, or at a heading the target does not have."""
+    problems = []
+    for number, line in prose_lines(text):
+        for match in LINK.finditer(line):
+            target = match.group(1)
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or target.startswith("/"):
+                continue
+            file_part, anchor = unquote(parts.path), parts.fragment
+            resolved = (path.parent / file_part).resolve() if file_part else path.resolve()
+            if file_part and not resolved.exists():
+                problems.append(Problem(path, number, f"broken link: '{target}' (no file {file_part})"))
+            elif kb_dir.resolve() not in resolved.parents and resolved != kb_dir.resolve():
+                problems.append(Problem(path, number, f"broken link: '{target}' points outside the knowledge base"))
+            elif anchor and resolved.suffix == ".md" and anchor not in anchors_of.get(resolved, set()):
+                problems.append(Problem(path, number, f"broken anchor: '{target}' (no heading '#{anchor}' in {resolved.name})"))
+    return problems
+
+
+def check_kb(kb_dir: Path, products: set[str]) -> list[Problem]:
+    """Every problem in the knowledge base, in file order."""
+    files = sorted(kb_dir.rglob("*.md"))
+    texts = {path: path.read_text(encoding="utf-8") for path in files}
+    anchors_of = {path.resolve(): heading_anchors(text) for path, text in texts.items()}
+    problems: list[Problem] = []
+    for path, text in texts.items():
+        try:
+            front = split_front_matter(text)
+        except FrontMatterError as exc:
+            problems.append(Problem(path, exc.line, str(exc)))
+            continue
+        problems += schema_problems(path, front, products)
+        problems += link_problems(path, text, kb_dir, anchors_of)
+    return problems

@@ -1,0 +1,59 @@
+"""`kb build`: one real `mkdocs build` of a knowledge-base folder; the index comes from its hook."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from bridge.settings import PROJECT_ROOT
+
+MKDOCS_CONFIG = PROJECT_ROOT / "mkdocs.yml"
+OUR_KB = PROJECT_ROOT / "kb"
+LENIENT_VALIDATION = {
+    "links": {"not_found": "info", "absolute_links": "info", "unrecognized_links": "info", "anchors": "info"},
+    "nav": {"omitted_files": "info", "not_found": "info", "absolute_links": "info"},
+}
+PROGRESS_LOGGERS = ("mkdocs.commands.build", "mkdocs.plugins.kb_index")
+
+
+def _progress_and_warnings(record: logging.LogRecord) -> bool:
+    """A foreign help centre has thousands of info-level link notes; show only progress and warnings."""
+    return record.levelno >= logging.WARNING or record.name in PROGRESS_LOGGERS
+
+
+def show_build_log(*, quiet_info: bool) -> None:
+    """Print MkDocs' own log lines (and our hook's progress) the way its CLI does."""
+    logger = logging.getLogger("mkdocs")
+    handler = next((h for h in logger.handlers if getattr(h, "kb_build", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.kb_build = True
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger.addHandler(handler)
+    handler.filters.clear()
+    if quiet_info:
+        handler.addFilter(_progress_and_warnings)
+    logger.setLevel(logging.INFO)
+
+
+def build_site(kb_dir: Path, out_dir: Path, *, strict: bool) -> None:
+    """Render `kb_dir` into `out_dir/site` and index it into `out_dir/index`.
+
+    Strict builds (our own `kb/`) fail on any MkDocs warning; lenient builds (any other folder of
+    Markdown, such as an imported help centre) log broken links and missing images as info.
+    """
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    os.environ["KB_INDEX_DIR"] = str(out_dir / "index")
+    show_build_log(quiet_info=not strict)
+    overrides: dict = {"docs_dir": str(kb_dir.resolve()), "site_dir": str((out_dir / "site").resolve()), "strict": strict}
+    if not strict:
+        overrides["validation"] = LENIENT_VALIDATION
+    config = load_config(config_file=str(MKDOCS_CONFIG), **overrides)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()

@@ -1,0 +1,70 @@
+"""`/api/search` and `/api/health`: the search contract that the site and outside clients use."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+
+from bridge.search.index_reader import IndexUnavailable, SearchIndex
+from bridge.search.query import QueryError, parse_query
+from bridge.web.errors import ApiError
+
+bp = Blueprint("search_api", __name__, url_prefix="/api")
+
+MAX_LIMIT = 50
+EXTENSION = "kb_search"
+
+
+def init_app(app: Flask, index_root: Path) -> None:
+    """Open the index once per process; a missing one is reported by the API, not a traceback."""
+    try:
+        app.extensions[EXTENSION] = SearchIndex(index_root)
+    except IndexUnavailable as exc:
+        app.extensions[EXTENSION] = exc
+    app.register_blueprint(bp)
+
+
+def get_index() -> SearchIndex:
+    index = current_app.extensions[EXTENSION]
+    if isinstance(index, IndexUnavailable):
+        raise ApiError(503, "index_unavailable", str(index))
+    return index
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return 10
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+@bp.get("/search")
+def search():
+    try:
+        query = parse_query(request.args.get("q"))
+    except QueryError as exc:
+        raise ApiError(400, "invalid_query", str(exc)) from exc
+    limit = parse_limit(request.args.get("limit"))
+    index = get_index()
+    product = request.args.get("product") or None
+    if product is not None and product not in index.products():
+        raise ApiError(400, "unknown_product", f"product {product!r} is not one of: {', '.join(sorted(index.products()))}")
+    results = index.search(query, limit=limit, product=product)
+    return jsonify(
+        query=results.query,
+        total=results.total,
+        results=[asdict(hit) for hit in results.hits],
+        suggestion=results.suggestion,
+    )
+
+
+@bp.get("/health")
+def health():
+    index = current_app.extensions[EXTENSION]
+    if isinstance(index, IndexUnavailable):
+        return jsonify(status="unavailable", error=str(index)), 503
+    info = index.info()
+    return jsonify(status="ok", index={"documents": info.documents, "articles": info.articles,
+                                       "built_at": info.built_at.isoformat(), "path": info.path})

@@ -1,0 +1,82 @@
+/*
+ * Material for MkDocs search worker that asks the kb-bridge server instead of a browser index.
+ *
+ * Material talks to its search worker with four messages (SETUP, READY, QUERY, RESULT) and
+ * renders whatever RESULT carries with its own list, highlighting and keyboard handling, so
+ * replacing the worker keeps the theme's look while the bridge does the searching.
+ */
+const SETUP = 0
+const READY = 1
+const QUERY = 2
+const RESULT = 3
+
+const DEBOUNCE_MS = 150
+const SITE_ROOT = new URL("../../", self.location)
+
+let timer = null
+let inFlight = null
+
+self.addEventListener("message", ({ data: message }) => {
+  if (message.type === SETUP) {
+    self.postMessage({ type: READY })
+  } else if (message.type === QUERY) {
+    schedule(message.data)
+  }
+})
+
+function schedule(query) {
+  clearTimeout(timer)
+  if (inFlight) inFlight.abort()
+  if (!query.trim()) {
+    post([])
+    return
+  }
+  timer = setTimeout(() => search(query), DEBOUNCE_MS)
+}
+
+async function search(query) {
+  const controller = new AbortController()
+  inFlight = controller
+  const url = new URL("api/search", SITE_ROOT)
+  url.searchParams.set("q", query)
+  url.searchParams.set("limit", "10")
+  try {
+    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } })
+    if (response.status >= 500) throw new Error(`bridge answered ${response.status}`)
+    const body = await response.json()
+    post(response.ok ? toItems(body, query) : [contactItem(query, "none", body.error.message)])
+  } catch (error) {
+    if (error.name !== "AbortError") post([contactItem(query, "unavailable")])
+  }
+}
+
+function post(items) {
+  self.postMessage({ type: RESULT, data: { items } })
+}
+
+/* One list item per article: its best section first, so Enter opens the article at that section. */
+function toItems(body, query) {
+  if (!body.results.length) return [contactItem(query, "none")]
+  const items = body.results.map(result => {
+    const article = result.url.split("#")[0]
+    const section = { location: result.url, title: escapeHtml(result.section), text: result.snippet, score: result.score, terms: {} }
+    const parent = { location: article, title: escapeHtml(result.title), text: "", score: result.score * 0.99, terms: {} }
+    return result.section === result.title ? [parent] : [section, parent]
+  })
+  return body.confident === false ? [contactItem(query, "unsure"), ...items] : items
+}
+
+/* "Contact support" as a result, carrying the query to the ticket form. */
+function contactItem(query, reason, detail) {
+  const location = `tickets/new?q=${encodeURIComponent(query)}&from=search&reason=${reason}`
+  const text = {
+    none: "No article matches your search. Our support team can help: your search is carried over.",
+    unsure: "We may not have an article about this. Our support team can help: your search is carried over.",
+    unavailable: "Search cannot reach the help centre right now. You can still contact support.",
+  }[reason]
+  return [{ location, title: "Contact support", text: `<p>${escapeHtml(detail || text)}</p>`, score: 0, terms: {} }]
+}
+
+function escapeHtml(value) {
+  return value.replace(/[&<>"']/g, char => `&#${char.charCodeAt(0)};`)
+}

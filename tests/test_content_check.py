@@ -1,0 +1,104 @@
+"""`kb check` and the front matter schema: every problem named with its file and line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bridge.cli import main
+from bridge.content.check import check_kb, heading_anchors
+from bridge.content.frontmatter import FrontMatterError, schema_problems, split_front_matter
+
+PRODUCTS = {"support", "ledger", "rota"}
+GOOD = """---
+title: Resetting a password
+summary: How to reset it.
+type: help-sheet
+product: support
+tags: [password]
+---
+
+# Resetting a password
+
+## Before you start
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def messages(kb: Path) -> list[str]:
+    return [f"{problem.path.name}:{problem.line}: {problem.message}" for problem in check_kb(kb, PRODUCTS)]
+
+
+def test_a_good_article_has_no_problems(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", GOOD)
+    assert messages(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("type: help-sheet", "type: how-to"), "a.md:4: front matter: 'type' is 'how-to'; expected one of help-sheet, quick-start"),
+        (("product: support", "product: payroll"), "a.md:5: front matter: 'product' is 'payroll'"),
+        (("tags: [password]", "tags: password"), "a.md:6: front matter: 'tags' must be a list of words"),
+        (("summary: How to reset it.", "summary: ''"), "a.md:3: front matter: 'summary' must be non-empty text"),
+        (("tags: [password]\n", "tags: [password]\nauthor: me\n"), "a.md:7: front matter: unknown key 'author'"),
+        (("title: Resetting a password\n", ""), "a.md:1: front matter: missing required key 'title'"),
+    ],
+)
+def test_each_schema_problem_names_the_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    write(tmp_path, "a.md", GOOD.replace(*change))
+    found = messages(tmp_path)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_yaml_syntax_error_reports_its_line() -> None:
+    with pytest.raises(FrontMatterError) as caught:
+        split_front_matter("---\ntitle: ok\ntags: [a, b\n---\n")
+    assert caught.value.line >= 3
+
+
+def test_article_without_front_matter_misses_every_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.md", "# Just a heading\n")
+    problems = schema_problems(path, split_front_matter(path.read_text()), PRODUCTS)
+    assert {problem.message.split("'")[1] for problem in problems} == {"title", "summary", "type", "product", "tags"}
+
+
+def test_broken_links_and_anchors_are_reported_with_their_line(tmp_path: Path) -> None:
+    write(tmp_path, "guides/b.md", GOOD.replace("Resetting a password", "Other") + "## What's new?\n")
+    body = (
+        GOOD
+        + "See [b](guides/b.md#whats-new) and [self](#before-you-start).\n"
+        + "Gone: [c](guides/c.md)\n"
+        + "Wrong anchor: [b](guides/b.md#whats-old)\n"
+        + "```\n[not a link](nowhere.md)\n```\n"
+        + "Outside: [web](https://example.com/x.md) and [home](/tickets/new)\n"
+    )
+    write(tmp_path, "a.md", body)
+    assert messages(tmp_path) == [
+        "a.md:13: broken link: 'guides/c.md' (no file guides/c.md)",
+        "a.md:14: broken anchor: 'guides/b.md#whats-old' (no heading '#whats-old' in b.md)",
+    ]
+
+
+def test_anchors_follow_mkdocs_slugs_with_duplicates() -> None:
+    text = "# Title\n## CRITICAL (red)\n## Steps\n## Steps\n## Custom {#my-id}\n"
+    assert heading_anchors(text) == {"title", "critical-red", "steps", "steps_1", "my-id"}
+
+
+def test_kb_check_command_prints_path_line_message_and_exits_1(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", GOOD.replace("type: help-sheet", "type: guide"))
+    result = CliRunner().invoke(main, ["check", "--kb", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'a.md'}:4: front matter: 'type' is 'guide'" in result.output
+
+
+def test_the_project_kb_passes_the_check() -> None:
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
