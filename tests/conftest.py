@@ -103,6 +103,7 @@ def browser():
 def page(browser):
     context = browser.new_context()
     page = context.new_page()
+    page.set_default_timeout(10_000)
     yield page
     context.close()
 

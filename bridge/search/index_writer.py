@@ -19,10 +19,10 @@ def build_schema() -> Schema:
     return Schema(
         url=ID(stored=True, unique=True),
         article=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=stem, stored=True),
+        title=TEXT(analyzer=stem, stored=True, spelling=True),
         section=TEXT(analyzer=stem, stored=True),
         summary=TEXT(analyzer=stem, stored=True),
-        body=TEXT(analyzer=stem, stored=True),
+        body=TEXT(analyzer=stem, stored=True, spelling=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         product=ID(stored=True),
         type=ID(stored=True),

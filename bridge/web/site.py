@@ -17,11 +17,14 @@ def site_dir() -> Path:
 @bp.get("/<path:path>")
 def page(path: str):
     root = site_dir()
+    if path.startswith("api/"):
+        raise NotFound()
     if path == "" or path.endswith("/") or (root / path).is_dir():
         path = f"{path.rstrip('/')}/index.html".lstrip("/")
     try:
         return send_from_directory(root, path)
     except NotFound:
-        if (root / "404.html").is_file():
-            return send_from_directory(root, "404.html"), 404
+        not_found = root / "404.html"
+        if not_found.is_file():
+            return not_found.read_bytes(), 404, {"Content-Type": "text/html; charset=utf-8"}
         raise

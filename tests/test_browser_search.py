@@ -1,0 +1,44 @@
+"""A customer uses the search box of the served site in a real browser (Debian's chromium)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def open_search(page, base: str, query: str) -> None:
+    page.goto(base)
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(query)
+
+
+def test_typing_shows_the_answer_and_enter_opens_it(served_kb: str, page) -> None:
+    open_search(page, served_kb, "response time")
+    first = page.locator(".md-search-result__item").first
+    first.wait_for()
+    assert "Priorities and response targets" in first.inner_text()
+    assert first.locator("mark").count() > 0
+    page.locator("input.md-search__input").press("Enter")
+    page.wait_for_url(re.compile(r"/support/help-sheets/priorities-and-response-targets/#"))
+    assert page.locator("article h1").inner_text().startswith("Priorities and response targets")
+
+
+def test_a_search_with_no_answer_offers_contact_support_with_the_query(served_kb: str, page) -> None:
+    open_search(page, served_kb, "xylophone zeppelin")
+    contact = page.locator(".md-search-result__list a", has_text="Contact support")
+    contact.wait_for()
+    assert page.locator(".md-search-result__meta").inner_text() == "No matching articles"
+    link = urlsplit(contact.get_attribute("href"))
+    assert link.path == "/tickets/new"
+    assert parse_qs(link.query)["q"] == ["xylophone zeppelin"]
+
+
+def test_the_search_box_says_so_when_the_bridge_cannot_be_reached(served_kb: str, page) -> None:
+    page.route("**/api/search*", lambda route: route.abort())
+    open_search(page, served_kb, "invoice")
+    page.locator(".md-search-result__list a", has_text="Contact support").wait_for()
+    assert page.locator(".md-search-result__meta").inner_text() == "Search is unavailable right now"
