@@ -1,6 +1,7 @@
 """Writing the search index: the one module that imports Whoosh for writing."""
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,7 +10,7 @@ from whoosh import index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 
-from bridge.search.layout import new_generation, publish
+from bridge.search.layout import SYNONYMS_FILE, new_generation, publish
 from bridge.search.types import IndexInfo, Section
 
 
@@ -30,25 +31,36 @@ def build_schema() -> Schema:
     )
 
 
-def write_index(sections: Iterable[Section], root: Path) -> IndexInfo:
-    """Index every section into a new generation under `root` and make it current."""
+def section_document(section: Section) -> dict:
+    """The fields of one section's document, as `build_schema` declares them."""
+    return {
+        "url": section.url,
+        "article": section.article_url,
+        "title": section.title,
+        "section": section.heading,
+        "summary": section.summary,
+        "body": section.text,
+        "tags": ",".join(section.tags),
+        "product": section.product,
+        "type": section.type,
+        "position": section.position,
+    }
+
+
+def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None) -> IndexInfo:
+    """Index every section into a new generation under `root` and make it current.
+
+    The writers' synonyms file travels with the generation, so a query is always expanded with
+    the synonyms of the index it runs against.
+    """
     generation = new_generation(root)
+    if synonyms is not None and synonyms.is_file():
+        shutil.copyfile(synonyms, generation / SYNONYMS_FILE)
     ix = index.create_in(generation, build_schema())
     writer = ix.writer(limitmb=256, procs=1)
     documents, articles = 0, set()
     for section in sections:
-        writer.add_document(
-            url=section.url,
-            article=section.article_url,
-            title=section.title,
-            section=section.heading,
-            summary=section.summary,
-            body=section.text,
-            tags=",".join(section.tags),
-            product=section.product,
-            type=section.type,
-            position=section.position,
-        )
+        writer.add_document(**section_document(section))
         documents += 1
         articles.add(section.article_url)
     writer.commit(optimize=True)

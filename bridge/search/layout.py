@@ -13,6 +13,7 @@ from pathlib import Path
 
 CURRENT = "current"
 META_FILE = "kb-index.json"
+SYNONYMS_FILE = "synonyms.yml"
 GENERATIONS_KEPT = 2
 
 

@@ -16,6 +16,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from bridge.search.index_writer import write_index
+from bridge.search.layout import SYNONYMS_FILE
 from bridge.search.pages import page_sections
 from bridge.search.types import Section
 
@@ -50,5 +51,5 @@ def on_post_build(config: MkDocsConfig) -> None:
     stub.parent.mkdir(parents=True, exist_ok=True)
     stub.write_text(json.dumps(MATERIAL_STUB), encoding="utf-8")
     index_root = Path(os.environ.get("KB_INDEX_DIR") or site_dir.parent / "index")
-    info = write_index(_sections, index_root)
+    info = write_index(_sections, index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
     log.info("Search index: %d sections of %d articles in %s", info.documents, info.articles, info.path)
