@@ -112,3 +112,21 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Deflection(Base):
+    """A suggested article that solved the problem ("This solved it"), so no ticket was raised.
+
+    Counted next to tickets, deflections show which articles save the desk work. They are not
+    tickets: no reference, no targets, no mail.
+    """
+
+    __tablename__ = "deflections"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    article_url: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    query: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
