@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from bridge.settings import load_settings
-from bridge.web import errors, search_api, site
+from bridge.web import database, errors, search_api, search_log_api, site
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -18,6 +18,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     build_dir = Path(settings["KB_BUILD_DIR"])
     app.config["KB_SITE_DIR"] = str(build_dir / "site")
     errors.init_app(app)
+    database.init_app(app)
+    search_log_api.init_app(app)
     search_api.init_app(app, build_dir / "index")
     app.register_blueprint(site.bp)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from bridge.cli_gaps import gaps
 from bridge.content.check import check_kb
 from bridge.content.products import load_products
 from bridge.settings import SETTINGS, load_settings
@@ -83,6 +84,8 @@ def serve(port: int | None, host: str, out_dir: Path | None, workers: int) -> No
     port = port or int(os.environ.get("PORT", "8000"))
     sys.exit(serve_app(overrides, host=host, port=port, workers=workers))
 
+
+main.add_command(gaps)
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from bridge.app import create_app
+from bridge.db import upgrade_database
 from bridge.search.index_reader import IndexUnavailable
 from bridge.web.search_api import EXTENSION
 
@@ -31,6 +32,7 @@ def serve_app(overrides: Mapping[str, str], *, host: str, port: int, workers: in
     if isinstance(problem, IndexUnavailable):
         click.echo(f"kb serve: {problem}", err=True)
         return 2
+    upgrade_database(probe.config["KB_DATABASE_URL"])
     click.echo(f"Help centre on http://{host}:{port}/ (index {problem.info().path})")
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
                "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning"}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bridge.app import create_app
+from bridge.db import upgrade_database
 from bridge.settings import PROJECT_ROOT
 from bridge.site_build import build_site
 
@@ -37,8 +38,20 @@ def built_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(built_kb: Path):
-    return create_app({"KB_BUILD_DIR": str(built_kb)})
+def database_file(tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own."""
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def app(built_kb: Path, database_file: str):
+    app = create_app({"KB_BUILD_DIR": str(built_kb), "KB_DATABASE_URL": database_file})
+    yield app
+    app_search_log = app.extensions.get("kb_search_log")
+    if app_search_log is not None:
+        app_search_log.close()
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ def test_typing_shows_the_answer_and_enter_opens_it(served_kb: str, page) -> Non
     assert "Priorities and response targets" in first.inner_text()
     assert first.locator("mark").count() > 0
     page.locator("input.md-search__input").press("Enter")
-    page.wait_for_url(re.compile(r"/support/help-sheets/priorities-and-response-targets/#"))
+    page.wait_for_url(re.compile(r"/support/help-sheets/priorities-and-response-targets/(\?[^#]*)?#"))
     assert page.locator("article h1").inner_text().startswith("Priorities and response targets")
+    page.wait_for_function("!location.search.includes('sid=')")
 
 
 def test_a_search_with_no_answer_offers_contact_support_with_the_query(served_kb: str, page) -> None:
@@ -42,3 +43,19 @@ def test_the_search_box_says_so_when_the_bridge_cannot_be_reached(served_kb: str
     open_search(page, served_kb, "invoice")
     page.locator(".md-search-result__list a", has_text="Contact support").wait_for()
     assert page.locator(".md-search-result__meta").inner_text() == "Search is unavailable right now"
+
+
+def test_no_on_an_article_offers_support_with_the_page_and_search_carried(served_kb: str, page) -> None:
+    open_search(page, served_kb, "bank feed")
+    page.locator(".md-search-result__item", has_text="Bank feed not updating").first.wait_for()
+    page.locator("input.md-search__input").press("Enter")
+    page.wait_for_url(re.compile(r"/ledger/help-sheets/bank-feed-not-updating/"))
+    page.locator(".kb-feedback__no").click()
+    offer = page.locator(".kb-feedback__offer a", has_text="Contact support")
+    offer.wait_for()
+    link = parse_qs(urlsplit(offer.get_attribute("href")).query)
+    assert link["page"] == ["ledger/help-sheets/bank-feed-not-updating/"]
+    assert link["q"] == ["bank feed"] and link["sid"]
+    offer.click()
+    page.wait_for_url(re.compile(r"/tickets/new\?"))
+    assert parse_qs(urlsplit(page.url).query)["page"] == ["ledger/help-sheets/bank-feed-not-updating/"]

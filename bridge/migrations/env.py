@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 
 from bridge.db import make_engine
-from bridge.tickets.models import Base
+from bridge.models import Base
 
 url = context.config.get_main_option("sqlalchemy.url")
 if url is None:

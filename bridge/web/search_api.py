@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from bridge.search.index_reader import IndexUnavailable, SearchIndex
 from bridge.search.query import QueryError, parse_query
 from bridge.web.errors import ApiError
+from bridge.web.search_log_api import search_log
 
 bp = Blueprint("search_api", __name__, url_prefix="/api")
 
@@ -52,7 +53,15 @@ def search():
     if product is not None and product not in index.products():
         raise ApiError(400, "unknown_product", f"product {product!r} is not one of: {', '.join(sorted(index.products()))}")
     results = index.search(query, limit=limit, product=product)
+    search_id = search_log().record_search(
+        visit_id=request.headers.get("X-KB-Visit", "")[:64] or None,
+        query=results.query,
+        result_count=results.total,
+        top_results=[hit.url for hit in results.hits[:3]],
+        confident=getattr(results, "confident", True),
+    )
     return jsonify(
+        search_id=search_id,
         query=results.query,
         total=results.total,
         results=[asdict(hit) for hit in results.hits],

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ticket_samples import ACKNOWLEDGE_BY, RESPOND_BY, draft, submit
 
 from bridge.db import upgrade_database
-from bridge.tickets.models import Base, OutboxMessage, Ticket
+from bridge.models import Base, OutboxMessage, Ticket
 from bridge.tickets.reference import format_reference, parse_reference
 from bridge.tickets.store import create_ticket, get_ticket_by_number
 

@@ -12,6 +12,8 @@ const RESULT = 3
 
 const DEBOUNCE_MS = 150
 const SITE_ROOT = new URL("../../", self.location)
+/* A random id for this page's searches, so the bridge keeps the query a customer settled on. */
+const VISIT = Array.from(crypto.getRandomValues(new Uint8Array(12)), byte => byte.toString(16).padStart(2, "0")).join("")
 
 let timer = null
 let inFlight = null
@@ -41,7 +43,7 @@ async function search(query) {
   url.searchParams.set("q", query)
   url.searchParams.set("limit", "10")
   try {
-    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } })
+    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "application/json", "X-KB-Visit": VISIT } })
     if (response.status >= 500) throw new Error(`bridge answered ${response.status}`)
     const body = await response.json()
     post(response.ok ? toItems(body, query) : [contactItem(query, "none", body.error.message)])
@@ -56,19 +58,23 @@ function post(items) {
 
 /* One list item per article: its best section first, so Enter opens the article at that section. */
 function toItems(body, query) {
-  if (!body.results.length) return [contactItem(query, "none")]
+  /* Not `q`: Material reads `q` on any page as "open the search box with this query". */
+  const search = `sid=${encodeURIComponent(body.search_id)}&sq=${encodeURIComponent(query)}`
+  if (!body.results.length) return [contactItem(query, "none", null, body.search_id)]
   const items = body.results.map(result => {
-    const article = result.url.split("#")[0]
-    const section = { location: result.url, title: escapeHtml(result.section), text: result.snippet, score: result.score, terms: {} }
-    const parent = { location: article, title: escapeHtml(result.title), text: "", score: result.score * 0.99, terms: {} }
+    const [article, anchor] = result.url.split("#")
+    const location = `${article}?${search}${anchor ? `#${anchor}` : ""}`
+    const section = { location, title: escapeHtml(result.section), text: result.snippet, score: result.score, terms: {} }
+    const parent = { location: `${article}?${search}`, title: escapeHtml(result.title), text: "", score: result.score * 0.99, terms: {} }
     return result.section === result.title ? [parent] : [section, parent]
   })
-  return body.confident === false ? [contactItem(query, "unsure"), ...items] : items
+  return body.confident === false ? [contactItem(query, "unsure", null, body.search_id), ...items] : items
 }
 
-/* "Contact support" as a result, carrying the query to the ticket form. */
-function contactItem(query, reason, detail) {
-  const location = `tickets/new?q=${encodeURIComponent(query)}&from=search&reason=${reason}`
+/* "Contact support" as a result, carrying the query (and the search it ended) to the ticket form. */
+function contactItem(query, reason, detail, searchId) {
+  const search = searchId ? `&sid=${encodeURIComponent(searchId)}` : ""
+  const location = `tickets/new?q=${encodeURIComponent(query)}&from=search&reason=${reason}${search}`
   const text = {
     none: "No article matches your search. Our support team can help: your search is carried over.",
     unsure: "We may not have an article about this. Our support team can help: your search is carried over.",

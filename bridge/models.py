@@ -1,0 +1,7 @@
+"""Every table the bridge stores, gathered in one metadata so Alembic sees them all."""
+from __future__ import annotations
+
+from bridge.searchlog.models import ArticleFeedback, SearchEvent
+from bridge.tickets.models import Base, OutboxMessage, Ticket
+
+__all__ = ["ArticleFeedback", "Base", "OutboxMessage", "SearchEvent", "Ticket"]
