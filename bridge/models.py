@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from bridge.searchlog.models import ArticleFeedback, SearchEvent
-from bridge.tickets.models import Base, OutboxMessage, Ticket
+from bridge.tickets.models import Base, Deflection, OutboxMessage, Ticket
 
-__all__ = ["ArticleFeedback", "Base", "OutboxMessage", "SearchEvent", "Ticket"]
+__all__ = ["ArticleFeedback", "Base", "Deflection", "OutboxMessage", "SearchEvent", "Ticket"]
