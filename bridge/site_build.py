@@ -1,18 +1,26 @@
-"""`kb build`: one real `mkdocs build` of a knowledge-base folder; the index comes from its hook."""
+"""`kb build`: one real `mkdocs build` of a knowledge-base folder; the index comes from its hook.
+
+Each build renders into a new site generation and publishes it with the index it staged, so a
+running bridge never serves a half-written site or index (see `bridge.search.layout`).
+"""
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
+from bridge.search.layout import discard_staged, new_generation, publish_staged, switch
 from bridge.settings import PROJECT_ROOT
 
 MKDOCS_CONFIG = PROJECT_ROOT / "mkdocs.yml"
 OUR_KB = PROJECT_ROOT / "kb"
+SITE_LINK = "site"
+SITE_PREFIX = "site-gen-"
 LENIENT_VALIDATION = {
     "links": {"not_found": "info", "absolute_links": "info", "unrecognized_links": "info", "anchors": "info"},
     "nav": {"omitted_files": "info", "not_found": "info", "absolute_links": "info"},
@@ -41,15 +49,31 @@ def show_build_log(*, quiet_info: bool) -> None:
 
 
 def build_site(kb_dir: Path, out_dir: Path, *, strict: bool) -> None:
-    """Render `kb_dir` into `out_dir/site` and index it into `out_dir/index`.
+    """Render `kb_dir` into a new site generation and index it, then publish both; `out_dir/site` links to it.
 
     Strict builds (our own `kb/`) fail on any MkDocs warning; lenient builds (any other folder of
     Markdown, such as an imported help centre) log broken links and missing images as info.
+    MkDocs counts strict warnings only after its last hook has run, so the hook merely stages the
+    index; the site and the index are switched here, once the build has succeeded, and a failed
+    build leaves the site and index being served as they were.
     """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    os.environ["KB_INDEX_DIR"] = str(out_dir / "index")
+    index_root = out_dir / "index"
+    os.environ["KB_INDEX_DIR"] = str(index_root)
     show_build_log(quiet_info=not strict)
-    overrides: dict = {"docs_dir": str(kb_dir.resolve()), "site_dir": str((out_dir / "site").resolve()), "strict": strict}
+    site = new_generation(out_dir, SITE_PREFIX)
+    try:
+        _render(kb_dir, site, strict=strict)
+    except BaseException:
+        discard_staged(index_root)
+        shutil.rmtree(site, ignore_errors=True)
+        raise
+    switch(out_dir / SITE_LINK, site)
+    publish_staged(index_root)
+
+
+def _render(kb_dir: Path, site: Path, *, strict: bool) -> None:
+    overrides: dict = {"docs_dir": str(kb_dir.resolve()), "site_dir": str(site.resolve()), "strict": strict}
     if not strict:
         overrides["validation"] = LENIENT_VALIDATION
     config = load_config(config_file=str(MKDOCS_CONFIG), **overrides)

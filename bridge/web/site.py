@@ -10,7 +10,13 @@ bp = Blueprint("site", __name__)
 
 
 def site_dir() -> Path:
-    return Path(current_app.config["KB_SITE_DIR"])
+    """The site generation being served now.
+
+    `KB_SITE_DIR` is a link that `kb build` swaps to each new generation; resolving it once per
+    request means every request is answered from one whole generation, the new one as soon as it
+    is published, and never from a folder MkDocs is still writing.
+    """
+    return Path(current_app.config["KB_SITE_DIR"]).resolve()
 
 
 @bp.get("/", defaults={"path": ""})

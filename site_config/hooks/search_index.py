@@ -1,8 +1,10 @@
 """MkDocs hook: index the sections of every rendered page for the bridge's server-side search.
 
-Pages are collected as MkDocs renders them and written once, after the build, into a new
-index generation beside the site (`<site_dir>/../index`, or `KB_INDEX_DIR`). Material's own
-browser-side index is replaced by an empty stub: its search box talks to the bridge instead.
+Pages are collected as MkDocs renders them and handed over once, after the build, to
+`write_index`, which re-indexes only the articles that changed into a new generation beside the
+site (`<site_dir>/../index`, or `KB_INDEX_DIR`) and stages it; `kb build` publishes it together
+with the site once MkDocs reports success. Material's own browser-side index is replaced by an
+empty stub: its search box talks to the bridge instead.
 """
 from __future__ import annotations
 
@@ -51,5 +53,5 @@ def on_post_build(config: MkDocsConfig) -> None:
     stub.parent.mkdir(parents=True, exist_ok=True)
     stub.write_text(json.dumps(MATERIAL_STUB), encoding="utf-8")
     index_root = Path(os.environ.get("KB_INDEX_DIR") or site_dir.parent / "index")
-    info = write_index(_sections, index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
-    log.info("Search index: %d sections of %d articles in %s", info.documents, info.articles, info.path)
+    update = write_index(_sections, index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
+    log.info("Search index: %s", update.summary())
