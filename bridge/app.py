@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from bridge.settings import load_settings
-from bridge.web import database, errors, search_api, search_log_api, site
+from bridge.web import database, errors, openapi, policy_api, search_api, search_log_api, site, tickets
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -21,5 +21,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     database.init_app(app)
     search_log_api.init_app(app)
     search_api.init_app(app, build_dir / "index")
+    tickets.init_app(app)
+    app.register_blueprint(policy_api.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(site.bp)
     return app

@@ -8,6 +8,7 @@ import click
 from mkdocs.exceptions import Abort, ConfigurationError
 
 from bridge.cli_gaps import gaps
+from bridge.cli_tickets import tickets
 from bridge.content.check import check_kb
 from bridge.content.products import load_products
 from bridge.settings import SETTINGS, load_settings
@@ -86,6 +87,7 @@ def serve(port: int | None, host: str, out_dir: Path | None, workers: int) -> No
 
 
 main.add_command(gaps)
+main.add_command(tickets)
 
 if __name__ == "__main__":
     main()

@@ -5,10 +5,14 @@ from collections.abc import Mapping
 
 import click
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.app import create_app
 from bridge.db import upgrade_database
 from bridge.search.index_reader import IndexUnavailable
+from bridge.settings import SettingsError
+from bridge.tickets.policy import PolicyError
+from bridge.web import tickets
 from bridge.web.search_api import EXTENSION
 
 
@@ -26,15 +30,26 @@ class _Gunicorn(BaseApplication):
 
 
 def serve_app(overrides: Mapping[str, str], *, host: str, port: int, workers: int) -> int:
-    """Serve until stopped; returns an exit status (2 when the index is missing)."""
-    probe = create_app(overrides)
+    """Serve until stopped; returns an exit status (2 when the settings, policy, index or database are unusable)."""
+    try:
+        probe = create_app(overrides)
+    except (SettingsError, PolicyError) as error:
+        click.echo(f"kb serve: {error}", err=True)
+        return 2
     problem = probe.extensions[EXTENSION]
     if isinstance(problem, IndexUnavailable):
         click.echo(f"kb serve: {problem}", err=True)
         return 2
-    upgrade_database(probe.config["KB_DATABASE_URL"])
+    try:
+        upgrade_database(probe.config["KB_DATABASE_URL"])
+    except SQLAlchemyError as error:
+        click.echo(f"kb serve: cannot prepare the database KB_DATABASE_URL: {error}", err=True)
+        return 2
     click.echo(f"Help centre on http://{host}:{port}/ (index {problem.info().path})")
+    # Each worker sends its own acknowledgements, woken by the tickets it stores.
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
-               "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning"}
+               "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
+               "post_worker_init": lambda worker: tickets.start_outbox(worker.wsgi),
+               "worker_exit": lambda server, worker: tickets.stop_outbox(worker.wsgi)}
     _Gunicorn(overrides, options).run()
     return 0

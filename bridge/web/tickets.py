@@ -1,0 +1,265 @@
+"""The escalation path: the contact form, its confirmation, "This solved it", and `POST /api/tickets`.
+
+The form works without JavaScript (a plain POST, errors shown next to the fields, values kept);
+JavaScript only adds suggestions as the customer types. Form posts carry a signed, time-limited
+token bound to the session (bridge/web/csrf.py) and a honeypot field. The JSON API needs no
+token: it uses no cookies, and a cross-site page cannot send a JSON body without the browser
+asking first. Both share one rate limit per client. Everything else happens in
+bridge.tickets.service.TicketDesk, which these views only call.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
+from limits import parse as parse_rate_limit
+
+from bridge.content.products import Product, load_products
+from bridge.notify.outbox import OutboxSender
+from bridge.notify.transport import transport_from_url
+from bridge.settings import SettingsError
+from bridge.tickets.models import utc_now
+from bridge.tickets.policy import SupportPolicy, load_policy
+from bridge.tickets.service import MailSettings, TicketDesk, public_support, suggest_from_index
+from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_problem
+from bridge.web import csrf, database, search_api
+from bridge.web.errors import ApiError
+from bridge.web.shell import Shell, load_shell
+
+bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/tickets/static")
+
+EXTENSION = "kb_tickets"
+# Worst case for a full form: 10,000 four-byte characters, each %-encoded or \u-escaped, is 120,000 bytes.
+MAX_BODY_BYTES = 128 * 1024
+OUTBOX_INTERVAL_SECONDS = 30.0
+FORM_FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "query", "page")
+HONEYPOT = "website"
+EXPIRED = "This form has expired or your browser did not send its cookie. Please check your details and send it again."
+AUTOMATED = "This request looked automated and was not sent. Please send it again."
+
+
+@dataclass
+class _Tickets:
+    """Per-process state: loaded once at start-up, the desk and mail sender made on first use (after forking)."""
+
+    policy: SupportPolicy
+    products: Sequence[Product]
+    support: dict[str, Any]
+    clock: Callable[[], datetime] = utc_now
+    desk: TicketDesk | None = None
+    sender: OutboxSender | None = None
+    stop_sender: threading.Event = field(default_factory=threading.Event)
+    shells: dict[Path, Shell] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def init_app(app: Flask) -> None:
+    """Load and check the policy, products and rate limit now, so a bad file stops `kb serve`, not a customer."""
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    csrf.init_app(app)
+    policy = load_policy(Path(app.config["KB_SUPPORT_POLICY"]))
+    try:
+        products = load_products(Path(app.config["KB_PRODUCTS"]))
+    except ValueError as error:
+        raise SettingsError(f"KB_PRODUCTS: {error}") from error
+    app.extensions[EXTENSION] = _Tickets(policy=policy, products=products, support=public_support(policy, products))
+    _limit_ticket_posts(app)
+    app.register_blueprint(bp)
+
+
+def _limit_ticket_posts(app: Flask) -> None:
+    """One limit per client shared by every POST here (form, "This solved it", API); its own Limiter per app."""
+    rate = app.config["KB_TICKET_RATE_LIMIT"] or ""
+    try:
+        if rate:
+            parse_rate_limit(rate)
+    except ValueError as error:
+        raise SettingsError(f"KB_TICKET_RATE_LIMIT: {rate!r} is not a rate such as 10/minute (empty turns it off)") from error
+    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["KB_RATELIMIT_STORAGE_URL"],
+                      headers_enabled=True, enabled=bool(rate))
+    if rate:
+        limiter.shared_limit(rate, scope="tickets", methods=["POST"], on_breach=_too_many_requests)(bp)
+
+
+def support_data() -> dict[str, Any]:
+    """The public policy and products: what the form, /api/support-policy and the OpenAPI enums are built from."""
+    return current_app.extensions[EXTENSION].support
+
+
+def get_desk() -> TicketDesk:
+    state: _Tickets = current_app.extensions[EXTENSION]
+    with state.lock:
+        if state.desk is None:
+            config = current_app.config
+            sessions = database.session_factory()
+            state.sender = OutboxSender(sessions, transport_from_url(config["KB_SMTP_URL"], Path(config["KB_OUTBOX_DIR"])))
+            state.desk = TicketDesk(
+                policy=state.policy, products=state.products, session_factory=sessions,
+                mail=MailSettings(sender=config["KB_MAIL_FROM"], site_url=config["KB_SITE_URL"]),
+                suggest=suggest_from_index(current_app.extensions[search_api.EXTENSION]),
+                wake_sender=state.sender.wake, clock=lambda: state.clock(),
+            )
+        return state.desk
+
+
+def start_outbox(app: Flask, interval: float = OUTBOX_INTERVAL_SECONDS) -> None:
+    """Send acknowledgements from this process in the background (each gunicorn worker runs one sender)."""
+    with app.app_context():
+        get_desk()
+    state: _Tickets = app.extensions[EXTENSION]
+    state.sender.run_in_background(interval, state.stop_sender)
+
+
+def stop_outbox(app: Flask) -> None:
+    app.extensions[EXTENSION].stop_sender.set()
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@bp.get("/tickets/new")
+def new():
+    if "q" in request.args:
+        # Material's search box opens itself over any page whose address has ?q=, so the search
+        # worker's link is moved to ?query= before the form is shown.
+        args = {name: value for name, value in request.args.items() if name not in ("q", "query")}
+        return redirect(url_for(".new", **args, query=request.args["q"]), 302)
+    return form_page(prefilled(request.args))
+
+
+@bp.post("/tickets/new")
+def submit():
+    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    problem = form_post_problem()
+    if problem:
+        return form_page(values, notice=problem, status=400)
+    try:
+        receipt = get_desk().submit(submission(values, request.form.get("suggested_articles", "")))
+    except InvalidSubmission as invalid:
+        return form_page(values, errors=invalid.fields, status=400)
+    token = csrf.receipt_token(receipt.reference)
+    return redirect(url_for(".submitted", reference=receipt.reference, token=token), 303)
+
+
+@bp.get("/tickets/<reference>/submitted")
+def submitted(reference: str):
+    ticket = None
+    if csrf.reference_from_receipt_token(request.args.get("token")) == reference:
+        ticket = get_desk().find(reference)
+    if ticket is None:
+        return page("Link expired", "tickets/expired.html", status=404)
+    return page(f"Request {ticket.reference} received", "tickets/submitted.html", receipt=get_desk().receipt(ticket))
+
+
+@bp.post("/tickets/solved")
+def record_solved():
+    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    problem = form_post_problem()
+    if problem:
+        return form_page(values, notice=problem, status=400)
+    try:
+        get_desk().record_deflection({**values, "article_url": request.form.get("solved_url", "")})
+    except InvalidSubmission:
+        return form_page(values, notice="That article could not be recorded. Please try again.", status=400)
+    return redirect(url_for(".solved"), 303)
+
+
+@bp.get("/tickets/solved")
+def solved():
+    return page("Glad that helped", "tickets/solved.html")
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+@bp.post("/api/tickets")
+def create_ticket():
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the ticket as JSON with Content-Type: application/json")
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except ValueError as error:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}") from error
+    try:
+        receipt = get_desk().submit(body)
+    except InvalidSubmission as invalid:
+        raise ApiError(400, "invalid_ticket", invalid.summary, invalid.fields) from invalid
+    return jsonify(receipt.as_json()), 201
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def prefilled(args: Mapping[str, str]) -> dict[str, str]:
+    """The form as it arrives from a search or an article: subject from the query, product from the page's section."""
+    values = dict.fromkeys(FORM_FIELDS, "")
+    query = " ".join(args.get("query", "").split())[: MAX_LENGTHS["query"]]
+    page_url = args.get("page", "")[: MAX_LENGTHS["page"]]
+    section = page_url.lstrip("/").split("/", 1)[0]
+    values.update(query=query, subject=query[: MAX_LENGTHS["subject"]], priority=support_data()["default_priority"])
+    if page_url and site_path_problem(page_url, MAX_LENGTHS["page"]) is None:
+        values["page"] = page_url
+    if section in {product["key"] for product in support_data()["products"]}:
+        values["product"] = section
+    return values
+
+
+def submission(values: Mapping[str, str], shown: str) -> dict[str, object]:
+    """Form fields as the desk expects them: blank means absent; the shown articles come as JSON from the page's script."""
+    data: dict[str, object] = {name: value for name, value in values.items() if value != ""}
+    try:
+        data["suggested_articles"] = json.loads(shown)
+    except ValueError:
+        pass  # no script ran (or it sent nonsense): the desk suggests articles from the subject itself
+    return data
+
+
+def form_post_problem() -> str | None:
+    """Why a form post is refused before its fields are even read: an expired or forged token, or a bot."""
+    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
+        return EXPIRED
+    if request.form.get(HONEYPOT):
+        return AUTOMATED
+    return None
+
+
+def form_page(values: Mapping[str, str], *, errors: Mapping[str, str] | None = None, notice: str | None = None,
+              status: int = 200) -> tuple[str, int]:
+    return page(
+        "Contact support", "tickets/form.html", status=status, values=values, errors=errors or {}, notice=notice,
+        support=support_data(), suggestions=get_desk().suggest(values["subject"]), csrf_token=csrf.form_token(),
+        limits=MAX_LENGTHS, honeypot=HONEYPOT,
+    )
+
+
+def page(title: str, template: str, *, status: int = 200, **context: Any) -> tuple[str, int]:
+    """A page of ours inside the help centre's shell (header, search box, navigation, styles)."""
+    html = current_shell().render(title=title, head=render_template("tickets/head.html"),
+                                  content=render_template(template, **context))
+    return html, status
+
+
+def current_shell() -> Shell:
+    """The shell of the site generation being served now, read once per generation."""
+    state: _Tickets = current_app.extensions[EXTENSION]
+    site_dir = Path(current_app.config["KB_SITE_DIR"]).resolve()
+    shell = state.shells.get(site_dir)
+    if shell is None:
+        shell = state.shells[site_dir] = load_shell(site_dir)
+    return shell
+
+
+def _too_many_requests(limit: RequestLimit) -> Response | None:
+    """Form posts get a page in the site's look; the API gets the JSON error from bridge.web.errors."""
+    if request.path.startswith("/api/"):
+        return None
+    html, status = page("Too many requests", "tickets/too_many.html", status=429)
+    return Response(html, status=status, mimetype="text/html")

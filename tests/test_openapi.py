@@ -1,0 +1,53 @@
+"""The OpenAPI document describes the API, and the API keeps to it (schemathesis, bounded and deterministic)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.generation.modes import GenerationMode
+
+from tests.ticket_web_fixtures import bridge_app, close_app, sqlite_url  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def api_schema(built_kb: Path, sqlite_url: str, tmp_path: Path) -> Iterator[schemathesis.BaseSchema]:
+    """The bridge with its rate limit off (schemathesis sends hundreds of tickets), loaded through its own document."""
+    app = bridge_app(built_kb, sqlite_url, tmp_path)
+    yield schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    close_app(app)
+
+
+OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
+    ("/api/tickets", "POST", mode) for mode in GenerationMode] + [
+    ("/api/health", "GET", GenerationMode.POSITIVE), ("/api/support-policy", "GET", GenerationMode.POSITIVE)]
+
+
+def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb: Path, sqlite_url: str,
+                                                                     tmp_path: Path) -> None:
+    app = bridge_app(built_kb, sqlite_url, tmp_path)
+    with app.test_client().get("/api/openapi.json") as response:
+        document = response.get_json()
+    close_app(app)
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) == {"/api/search", "/api/health", "/api/tickets", "/api/support-policy"}
+    new_ticket = document["components"]["schemas"]["NewTicket"]
+    assert new_ticket["properties"]["product"]["enum"] == ["support", "ledger", "rota"]
+    assert new_ticket["properties"]["subject"]["maxLength"] == 200
+    assert set(document["paths"]["/api/tickets"]["post"]["responses"]) == {"201", "400", "413", "415", "429"}
+
+
+@pytest.mark.parametrize(("path", "method", "mode"), OPERATIONS, ids=[f"{m} {p} {g.value}" for p, m, g in OPERATIONS])
+def test_the_api_keeps_to_its_document(api_schema, path: str, method: str, mode: GenerationMode) -> None:
+    """Valid data is accepted, invalid data refused with 4xx, every answer as documented, never a 500."""
+    operation = api_schema[path][method]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=50, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    def keeps_to_the_document(case) -> None:
+        case.call_and_validate()
+
+    keeps_to_the_document()

@@ -1,0 +1,138 @@
+"""Fixtures for the ticket form, API and CLI: a bridge on a migrated database of its own.
+
+Test modules import what they use from here explicitly. The API runs on SQLite and on
+PostgreSQL; each PostgreSQL test gets a schema of its own (selected through search_path).
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bridge.app import create_app
+from bridge.db import make_engine, upgrade_database
+from bridge.web import database, search_log_api, tickets
+from tests.conftest import skip_or_fail
+
+POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+LONDON = ZoneInfo("Europe/London")
+FRIDAY_EVENING = datetime(2026, 11, 20, 17, 30, tzinfo=LONDON)
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def valid_ticket(**changes: object) -> dict[str, object]:
+    """A JSON body the API accepts, with some fields changed."""
+    body: dict[str, object] = {
+        "email": "ada@example.org",
+        "name": "Ada Lovelace",
+        "product": "ledger",
+        "subject": "Invoice export fails",
+        "description": "The export button does nothing.\nI tried twice.",
+        "request_type": "technical",
+        "priority": "critical",
+    }
+    body.update(changes)
+    return body
+
+
+def bridge_app(built_kb: Path, database_url: str, tmp_path: Path, **settings: str) -> Flask:
+    """The bridge on the built sample kb and the given (migrated) database, mail written to tmp_path/outbox."""
+    overrides = {"KB_BUILD_DIR": str(built_kb), "KB_DATABASE_URL": database_url,
+                 "KB_OUTBOX_DIR": str(tmp_path / "outbox"), "KB_TICKET_RATE_LIMIT": "", **settings}
+    return create_app(overrides)
+
+
+def close_app(app: Flask) -> None:
+    """Release what the app opened on first use: its search log writer and its database connections."""
+    log = app.extensions.get(search_log_api.EXTENSION)
+    if log is not None:
+        log.close()
+    sessions = app.extensions.get(database.EXTENSION)
+    if sessions is not None:
+        sessions.kw["bind"].dispose()
+
+
+def set_clock(app: Flask, moment: datetime) -> None:
+    """Make every ticket this app takes count its targets from moment (before its first request)."""
+    app.extensions[tickets.EXTENSION].clock = lambda: moment
+
+
+def form_token(client) -> str:
+    """The CSRF token of a freshly fetched form (which also starts the session it is bound to)."""
+    with client.get("/tickets/new") as response:
+        return TOKEN.search(response.get_data(as_text=True)).group(1)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'tickets.sqlite3'}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def ticket_app(built_kb: Path, sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The bridge on SQLite, without a rate limit."""
+    app = bridge_app(built_kb, sqlite_url, tmp_path)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+        return
+    yield from _postgres_schema()
+
+
+@pytest.fixture
+def api_app(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[Flask]:
+    app = bridge_app(built_kb, any_database, tmp_path)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def make_app(built_kb: Path, sqlite_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build bridges with other settings on the same SQLite database; all are closed afterwards."""
+    apps: list[Flask] = []
+
+    def make(**settings: str) -> Flask:
+        apps.append(bridge_app(built_kb, sqlite_url, tmp_path, **settings))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        close_app(app)
+
+
+def _postgres_schema() -> Iterator[str]:
+    admin = make_engine(POSTGRES_URL)
+    schema = f"kb_web_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as error:
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is unreachable: {error.orig}")
+    try:
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        rendered = url.render_as_string(hide_password=False)
+        upgrade_database(rendered)
+        yield rendered
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
