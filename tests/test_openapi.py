@@ -9,13 +9,13 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 
-from tests.ticket_web_fixtures import bridge_app, close_app, sqlite_url  # noqa: F401 (fixture)
+from tests.ticket_web_fixtures import bridge_app, close_app
 
 
 @pytest.fixture
-def api_schema(built_kb: Path, sqlite_url: str, tmp_path: Path) -> Iterator[schemathesis.BaseSchema]:
+def api_schema(built_kb: Path, database_file: str, tmp_path: Path) -> Iterator[schemathesis.BaseSchema]:
     """The bridge with its rate limit off (schemathesis sends hundreds of tickets), loaded through its own document."""
-    app = bridge_app(built_kb, sqlite_url, tmp_path)
+    app = bridge_app(built_kb, database_file, tmp_path)
     yield schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     close_app(app)
 
@@ -25,9 +25,9 @@ OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
     ("/api/health", "GET", GenerationMode.POSITIVE), ("/api/support-policy", "GET", GenerationMode.POSITIVE)]
 
 
-def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb: Path, sqlite_url: str,
+def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb: Path, database_file: str,
                                                                      tmp_path: Path) -> None:
-    app = bridge_app(built_kb, sqlite_url, tmp_path)
+    app = bridge_app(built_kb, database_file, tmp_path)
     with app.test_client().get("/api/openapi.json") as response:
         document = response.get_json()
     close_app(app)

@@ -21,7 +21,6 @@ from tests.ticket_web_fixtures import (  # noqa: F401 (fixtures)
     form_token,
     make_app,
     set_clock,
-    sqlite_url,
     ticket_app,
 )
 
@@ -210,6 +209,13 @@ def test_production_refuses_to_start_without_a_secret_key(built_kb: Path) -> Non
         create_app({"KB_BUILD_DIR": str(built_kb), "KB_ENV": "production"})
     app = create_app({"KB_BUILD_DIR": str(built_kb), "KB_ENV": "production", "KB_SECRET_KEY": "s" * 32})
     assert app.secret_key == "s" * 32 and app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(("setting", "value"), [("KB_SMTP_URL", "smtps://mail.example"),
+                                                ("KB_TICKET_RATE_LIMIT", "lots"), ("KB_ENV", "staging")])
+def test_a_setting_the_bridge_cannot_use_stops_it_with_the_settings_name(built_kb: Path, setting: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=setting):
+        create_app({"KB_BUILD_DIR": str(built_kb), setting: value})
 
 
 def test_development_workers_share_one_key_made_once(tmp_path: Path) -> None:

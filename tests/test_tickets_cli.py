@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from bridge.cli import main
 from bridge.settings import PROJECT_ROOT
 from bridge.tickets.reference import format_reference
-from tests.ticket_web_fixtures import FRIDAY_EVENING, set_clock, sqlite_url, ticket_app, valid_ticket  # noqa: F401
+from tests.ticket_web_fixtures import FRIDAY_EVENING, set_clock, ticket_app, valid_ticket  # noqa: F401
 
 
 def show(database_url: str, reference: str):
@@ -26,10 +26,10 @@ def raise_ticket(app, **changes: object) -> str:
         return response.get_json()["reference"]
 
 
-def test_a_ticket_is_shown_with_its_times_in_the_desks_zone(ticket_app, sqlite_url: str) -> None:
+def test_a_ticket_is_shown_with_its_times_in_the_desks_zone(ticket_app, database_file: str) -> None:
     reference = raise_ticket(ticket_app, request_type="training")
     typed = reference.lower().replace("-", " ")
-    result = show(sqlite_url, typed)
+    result = show(database_file, typed)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"Reference       {reference}"
@@ -45,18 +45,18 @@ def test_a_ticket_is_shown_with_its_times_in_the_desks_zone(ticket_app, sqlite_u
     assert lines[-2:] == ["  The export button does nothing.", "  I tried twice."]
 
 
-def test_a_mistyped_check_digit_is_not_a_valid_reference(ticket_app, sqlite_url: str) -> None:
+def test_a_mistyped_check_digit_is_not_a_valid_reference(ticket_app, database_file: str) -> None:
     reference = raise_ticket(ticket_app)
     mistyped = reference[:-1] + str((int(reference[-1]) + 1) % 10)
-    result = show(sqlite_url, mistyped)
+    result = show(database_file, mistyped)
     assert result.exit_code == 2
     assert "not a valid reference: check digit does not match" in result.output
 
 
-def test_a_valid_reference_without_a_ticket_is_reported(ticket_app, sqlite_url: str) -> None:
+def test_a_valid_reference_without_a_ticket_is_reported(ticket_app, database_file: str) -> None:
     raise_ticket(ticket_app)
     unknown = format_reference(99, "KB")
-    result = show(sqlite_url, unknown)
+    result = show(database_file, unknown)
     assert result.exit_code == 1
     assert f"no ticket {unknown}" in result.output
 

@@ -74,16 +74,9 @@ def form_token(client) -> str:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'tickets.sqlite3'}"
-    upgrade_database(url)
-    return url
-
-
-@pytest.fixture
-def ticket_app(built_kb: Path, sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The bridge on SQLite, without a rate limit."""
-    app = bridge_app(built_kb, sqlite_url, tmp_path)
+def ticket_app(built_kb: Path, database_file: str, tmp_path: Path) -> Iterator[Flask]:
+    """The bridge on SQLite (tests/conftest.py's database_file), without a rate limit."""
+    app = bridge_app(built_kb, database_file, tmp_path)
     yield app
     close_app(app)
 
@@ -92,7 +85,7 @@ def ticket_app(built_kb: Path, sqlite_url: str, tmp_path: Path) -> Iterator[Flas
 def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated, empty database on each backend."""
     if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_url")
+        yield request.getfixturevalue("database_file")
         return
     yield from _postgres_schema()
 
@@ -105,12 +98,12 @@ def api_app(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[Flask
 
 
 @pytest.fixture
-def make_app(built_kb: Path, sqlite_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+def make_app(built_kb: Path, database_file: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build bridges with other settings on the same SQLite database; all are closed afterwards."""
     apps: list[Flask] = []
 
     def make(**settings: str) -> Flask:
-        apps.append(bridge_app(built_kb, sqlite_url, tmp_path, **settings))
+        apps.append(bridge_app(built_kb, database_file, tmp_path, **settings))
         return apps[-1]
 
     yield make

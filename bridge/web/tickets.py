@@ -24,7 +24,7 @@ from limits import parse as parse_rate_limit
 
 from bridge.content.products import Product, load_products
 from bridge.notify.outbox import OutboxSender
-from bridge.notify.transport import transport_from_url
+from bridge.notify.transport import Transport, transport_from_url
 from bridge.settings import SettingsError
 from bridge.tickets.models import utc_now
 from bridge.tickets.policy import SupportPolicy, load_policy
@@ -53,6 +53,7 @@ class _Tickets:
     policy: SupportPolicy
     products: Sequence[Product]
     support: dict[str, Any]
+    transport: Transport
     clock: Callable[[], datetime] = utc_now
     desk: TicketDesk | None = None
     sender: OutboxSender | None = None
@@ -70,7 +71,12 @@ def init_app(app: Flask) -> None:
         products = load_products(Path(app.config["KB_PRODUCTS"]))
     except ValueError as error:
         raise SettingsError(f"KB_PRODUCTS: {error}") from error
-    app.extensions[EXTENSION] = _Tickets(policy=policy, products=products, support=public_support(policy, products))
+    try:
+        transport = transport_from_url(app.config["KB_SMTP_URL"], Path(app.config["KB_OUTBOX_DIR"]))
+    except ValueError as error:
+        raise SettingsError(f"KB_SMTP_URL: {error}") from error
+    app.extensions[EXTENSION] = _Tickets(policy=policy, products=products, support=public_support(policy, products),
+                                         transport=transport)
     _limit_ticket_posts(app)
     app.register_blueprint(bp)
 
@@ -95,12 +101,13 @@ def support_data() -> dict[str, Any]:
 
 
 def get_desk() -> TicketDesk:
+    """This process's desk, made on first use so that each gunicorn worker opens its own database connections."""
     state: _Tickets = current_app.extensions[EXTENSION]
     with state.lock:
         if state.desk is None:
             config = current_app.config
             sessions = database.session_factory()
-            state.sender = OutboxSender(sessions, transport_from_url(config["KB_SMTP_URL"], Path(config["KB_OUTBOX_DIR"])))
+            state.sender = OutboxSender(sessions, state.transport)
             state.desk = TicketDesk(
                 policy=state.policy, products=state.products, session_factory=sessions,
                 mail=MailSettings(sender=config["KB_MAIL_FROM"], site_url=config["KB_SITE_URL"]),
@@ -119,6 +126,7 @@ def start_outbox(app: Flask, interval: float = OUTBOX_INTERVAL_SECONDS) -> None:
 
 
 def stop_outbox(app: Flask) -> None:
+    """Let this process's sender finish the message in hand and stop (gunicorn's worker_exit)."""
     app.extensions[EXTENSION].stop_sender.set()
 
 
@@ -137,10 +145,9 @@ def new():
 
 @bp.post("/tickets/new")
 def submit():
-    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
-    problem = form_post_problem()
-    if problem:
-        return form_page(values, notice=problem, status=400)
+    values, refusal = form_post()
+    if refusal:
+        return refusal
     try:
         receipt = get_desk().submit(submission(values, request.form.get("suggested_articles", "")))
     except InvalidSubmission as invalid:
@@ -161,10 +168,9 @@ def submitted(reference: str):
 
 @bp.post("/tickets/solved")
 def record_solved():
-    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
-    problem = form_post_problem()
-    if problem:
-        return form_page(values, notice=problem, status=400)
+    values, refusal = form_post()
+    if refusal:
+        return refusal
     try:
         get_desk().record_deflection({**values, "article_url": request.form.get("solved_url", "")})
     except InvalidSubmission:
@@ -222,13 +228,15 @@ def submission(values: Mapping[str, str], shown: str) -> dict[str, object]:
     return data
 
 
-def form_post_problem() -> str | None:
-    """Why a form post is refused before its fields are even read: an expired or forged token, or a bot."""
+def form_post() -> tuple[dict[str, str], tuple[str, int] | None]:
+    """The posted values, and the page to answer with instead when the post is refused before its fields are read:
+    an expired or forged token, or a filled honeypot (a bot). The customer's typing is kept either way."""
+    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
     if not csrf.form_token_is_valid(request.form.get("csrf_token")):
-        return EXPIRED
+        return values, form_page(values, notice=EXPIRED, status=400)
     if request.form.get(HONEYPOT):
-        return AUTOMATED
-    return None
+        return values, form_page(values, notice=AUTOMATED, status=400)
+    return values, None
 
 
 def form_page(values: Mapping[str, str], *, errors: Mapping[str, str] | None = None, notice: str | None = None,
