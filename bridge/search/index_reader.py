@@ -2,66 +2,278 @@
 
 The bridge keeps one `SearchIndex` per process. Each query checks which generation is current
 (one readlink), so a rebuild is picked up without a restart and a query never sees a
-half-written index.
+half-written index. Whoosh is used as storage (term dictionary, posting blocks, stored fields);
+ranking itself is `bridge.search.ranking`, which reads whole posting blocks through `_Postings`
+instead of walking Whoosh's matchers one posting at a time.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from html import escape
+from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 from whoosh import index
-from whoosh.highlight import ContextFragmenter, Formatter, get_text
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
-from whoosh.query import Term
+from whoosh.analysis import CompositeAnalyzer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.lang.porter import stem
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
-from bridge.search.layout import current_generation, read_meta
+from bridge.search.cache import LRUCache
+from bridge.search.confidence import Evidence, is_confident
+from bridge.search.layout import SYNONYMS_FILE, current_generation, read_meta
+from bridge.search.planner import CONTENT, PAIRS, QueryPlan, plan_query
 from bridge.search.query import ParsedQuery
+from bridge.search.ranking import Ranked, Ranking, Term, idf, rank
+from bridge.search.snippets import snippet, word_pattern
+from bridge.search.spelling import variants
+from bridge.search.synonyms import load_synonyms
 from bridge.search.types import Hit, IndexInfo, SearchResults
 
-FIELD_BOOSTS = {"title": 4.0, "section": 2.0, "tags": 2.0, "summary": 1.5, "body": 1.0}
-SNIPPET_CHARS = 200
-CANDIDATES_PER_ARTICLE = 4
+K1, B = 1.2, 0.75
+HEADINGS = "headings"
+# A word in the title, heading or summary scores again there, with this weight (see build_schema).
+HEADING_WEIGHT = 1.0
+# Decoded postings kept per generation and process, counted in postings (about 100 bytes each).
+POSTINGS_CACHED = 600_000
+# A common term looked up this many times for candidates is decoded whole and cached instead.
+PROMOTE_AFTER = 3
+RESULTS_CACHED = 1_000
 
 
 class IndexUnavailable(RuntimeError):
     """No usable index at the path; the message names it and the command that builds it."""
 
 
-class _MarkFormatter(Formatter):
-    """Matched terms in `<mark>`, everything else HTML-escaped."""
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
-    between = " … "
 
-    def format_token(self, text: str, token, replace: bool = False) -> str:  # noqa: ANN001 (Whoosh's token type)
-        return f"<mark>{escape(get_text(text, token, replace))}</mark>"
+def _postings(reader: IndexReader, field: str, text: str):  # noqa: ANN202 (a Whoosh matcher or None)
+    """The raw posting matcher of a term in one segment, deleted documents included, or None."""
+    try:
+        matcher = reader.postings(field, text)
+    except TermNotFound:
+        return None
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
-    def _text(self, text: str) -> str:
-        return escape(text)
+
+def _blocks(matcher) -> Iterator[W3LeafMatcher]:  # noqa: ANN001 (a Whoosh matcher)
+    """Each posting block of a term in turn; the matcher is positioned on the block when yielded."""
+    while True:
+        yield matcher
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)
+
+
+def _decode(block: W3LeafMatcher) -> tuple[list[int], Sequence[float] | float]:
+    """The document numbers and weights of the current block: one unpickle and a C-level prefix sum."""
+    block._read_data()
+    deltas, weights, _ = block._data
+    return list(accumulate(deltas)), 1.0 if weights is None else weights
+
+
+def _all_postings(matcher) -> Iterator[tuple[list[int], Sequence[float] | float]]:  # noqa: ANN001
+    if isinstance(matcher, W3LeafMatcher):
+        for block in _blocks(matcher):
+            yield _decode(block)
+        return
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    yield ids, weights
+
+
+def _contributions(ids: list[int], weights: Sequence[float] | float, base: int, factor: float,
+                   norms: Sequence[float]) -> dict[int, float]:
+    """BM25 term contributions: factor * w / (w + K1 * (1 - B + B * length / average))."""
+    if isinstance(weights, float):
+        scale = factor * weights
+        return {base + doc: scale / (weights + norms[base + doc]) for doc in ids}
+    return {base + doc: factor * weight / (weight + norms[base + doc]) for doc, weight in zip(ids, weights)}
 
 
 class _Generation:
-    """An opened index generation; searchers are per thread because Whoosh's are not shared safely."""
+    """An opened index generation with what every query needs: statistics, lengths, caches.
+
+    One searcher serves all threads of the process, one query at a time (`lock`): a Whoosh
+    reader keeps a file position, so it cannot be shared freely, and opening one per thread
+    cost 150 ms on each thread's first query at 4x. Queries are CPU-bound Python, which runs one
+    thread at a time anyway; answers from the result cache need no lock.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.index = index.open_dir(str(path))
         self.meta = read_meta(path)
-        self._local = threading.local()
-        fields, schema = list(FIELD_BOOSTS), self.index.schema
-        self.all_words_parser = MultifieldParser(fields, schema, fieldboosts=FIELD_BOOSTS, group=AndGroup)
-        self.any_word_parser = MultifieldParser(fields, schema, fieldboosts=FIELD_BOOSTS, group=OrGroup)
-        with self.index.searcher() as searcher:
-            self.products = frozenset(value.decode() if isinstance(value, bytes) else value
-                                      for value in searcher.lexicon("product"))
+        self.lock = threading.Lock()
+        schema = self.index.schema
+        self.analyzer = schema[CONTENT].analyzer
+        pairs = schema[PAIRS].analyzer
+        self.word_chain = CompositeAnalyzer(*pairs.items[:-1])
+        self.pair_chain = pairs
+        self.postings_cache: LRUCache[dict[int, float]] = LRUCache(POSTINGS_CACHED)
+        self.results_cache: LRUCache[SearchResults] = LRUCache(RESULTS_CACHED)
+        self.lookups: dict[tuple[str, str], int] = {}
+        self.searcher = self.index.searcher()
+        self._load(self.searcher)
+        self.synonyms = load_synonyms(path / SYNONYMS_FILE, self.normalise)
 
-    def searcher(self) -> Searcher:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._local.searcher = self.index.searcher()
-        return searcher
+    def _load(self, searcher: Searcher) -> None:
+        self.documents = searcher.doc_count_all()
+        self.products = frozenset(_text(value) for value in searcher.lexicon("product"))
+        self.vocabulary = frozenset(_text(word) for word in searcher.lexicon(f"spell_{CONTENT}"))
+        articles: dict[str, int] = {}
+        self.article_of: list[int] = []
+        self.deleted: set[int] = set()
+        lengths: dict[str, list[int]] = {CONTENT: [], HEADINGS: [], PAIRS: []}
+        for reader, base in searcher.reader().leaf_readers():
+            self.article_of += [articles.setdefault(url, len(articles)) for url in reader.column_reader("article")]
+            self.deleted.update(base + doc for doc in reader.deleted_docs_set)
+            for field, values in lengths.items():
+                column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+                values += [byte_to_length(value) for value in column] if column is not None else [0] * reader.doc_count_all()
+        self.averages = {field: searcher.field_length(field) / max(self.documents, 1) or 1.0 for field in lengths}
+        self.norms = {field: [K1 * (1 - B + B * length / self.averages[field]) for length in values]
+                      for field, values in lengths.items()}
+        if self.documents:
+            searcher.stored_fields(0)  # opens the stored-fields file now, not on the first query
+
+    def normalise(self, text: str) -> tuple[str, ...]:
+        """Tokens of `text` as the index stores them (lower case, stemmed), stop words kept."""
+        return tuple(token.text for token in self.word_chain(text))
+
+
+class _Postings:
+    """`ranking.Postings` and `planner.Lexicon` over one generation, for one query on one thread."""
+
+    def __init__(self, generation: _Generation, searcher: Searcher) -> None:
+        self.generation, self.searcher = generation, searcher
+        self.documents = generation.documents
+        self.leaves = searcher.reader().leaf_readers()
+        self._frequencies: dict[Term, int] = {}
+
+    def frequency(self, term: Term) -> int:
+        if term not in self._frequencies:
+            self._frequencies[term] = self.searcher.doc_frequency(term.field, term.text)
+        return self._frequencies[term]
+
+    def _factor(self, field: str, text: str) -> float:
+        return idf(self.frequency(Term(field, text)), self.documents) * (K1 + 1)
+
+    def scores(self, term: Term) -> Mapping[int, float]:
+        """Decoded whole and cached. A word scores in `content` and again in the short `headings`."""
+        key = (term.field, term.text)
+        scores = self.generation.postings_cache.get(key)
+        if scores is None:
+            scores = self._decoded(term.field, term.text)
+            if term.field == CONTENT:
+                for doc, score in self._decoded(HEADINGS, term.text).items():
+                    scores[doc] = scores.get(doc, 0.0) + HEADING_WEIGHT * score
+            self.generation.postings_cache.put(key, scores, len(scores))
+        return scores
+
+    def scores_for(self, term: Term, docs: Sequence[int]) -> Mapping[int, float]:
+        """Rare, cached or often-used terms come from the whole postings; others block by block."""
+        key = (term.field, term.text)
+        lookups = self.generation.lookups.get(key, 0)
+        if (self.generation.postings_cache.get(key) is None and self.frequency(term) > len(docs) * 8
+                and lookups < PROMOTE_AFTER):
+            self.generation.lookups[key] = lookups + 1
+            scores = self._scores_in_blocks(term.field, term.text, docs)
+            if term.field == CONTENT:
+                for doc, score in self._scores_in_blocks(HEADINGS, term.text, sorted(scores)).items():
+                    scores[doc] += HEADING_WEIGHT * score
+            return scores
+        whole = self.scores(term)
+        return {doc: whole[doc] for doc in docs if doc in whole}
+
+    def upper_bound(self, term: Term) -> float:
+        bound = self._bound(term.field, term.text)
+        if term.field == CONTENT:
+            bound += HEADING_WEIGHT * self._bound(HEADINGS, term.text)
+        return bound
+
+    def _bound(self, field: str, text: str) -> float:
+        """BM25 of the term's heaviest posting in its shortest section, from the term's statistics."""
+        factor, average = self._factor(field, text), self.generation.averages[field]
+        bound = 0.0
+        for reader, _ in self.leaves:
+            try:
+                info = reader.term_info(field, text)
+            except TermNotFound:
+                continue
+            weight = info.max_weight()
+            bound = max(bound, factor * weight / (weight + K1 * (1 - B + B * info.min_length() / average)))
+        return bound
+
+    def _decoded(self, field: str, text: str) -> dict[int, float]:
+        factor, norms, scores = self._factor(field, text), self.generation.norms[field], {}
+        for reader, base in self.leaves:
+            matcher = _postings(reader, field, text)
+            if matcher is not None:
+                for ids, weights in _all_postings(matcher):
+                    scores.update(_contributions(ids, weights, base, factor, norms))
+        return scores
+
+    def _scores_in_blocks(self, field: str, text: str, docs: Sequence[int]) -> dict[int, float]:
+        """Decode only the posting blocks whose range holds one of `docs` (ascending)."""
+        factor, norms, wanted, found = self._factor(field, text), self.generation.norms[field], set(docs), {}
+        position = 0
+        for reader, base in self.leaves:
+            matcher = _postings(reader, field, text)
+            if matcher is None or not isinstance(matcher, W3LeafMatcher):
+                for ids, weights in _all_postings(matcher) if matcher is not None else ():
+                    scores = _contributions(ids, weights, base, factor, norms)
+                    found.update((doc, score) for doc, score in scores.items() if doc in wanted)
+                continue
+            for block in _blocks(matcher):
+                while position < len(docs) and docs[position] < base:
+                    position += 1
+                if position == len(docs):
+                    return found
+                if docs[position] - base <= block._maxid:
+                    ids, weights = _decode(block)
+                    scores = _contributions(ids, weights, base, factor, norms)
+                    found.update((doc, score) for doc, score in scores.items() if doc in wanted)
+                    while position < len(docs) and docs[position] - base <= block._maxid:
+                        position += 1
+        return found
+
+    def documents_with(self, field: str, text: str) -> set[int]:
+        """Every section with the term (a product, say), for filtering rather than scoring."""
+        docs: set[int] = set()
+        for reader, base in self.leaves:
+            matcher = _postings(reader, field, text)
+            if matcher is not None:
+                for ids, _ in _all_postings(matcher):
+                    docs.update(base + doc for doc in ids)
+        return docs
+
+    def tokens(self, text: str) -> list[tuple[str, str]]:
+        return [(token.original, token.text) for token in self.generation.word_chain(text, keeporiginal=True)]
+
+    def is_stop(self, word: str) -> bool:
+        return not any(True for _ in self.generation.analyzer(word))
+
+    def word_frequency(self, word: str) -> int:
+        return self.searcher.doc_frequency(f"spell_{CONTENT}", word)
+
+    def similar_words(self, word: str, distance: int) -> list[tuple[str, int]]:
+        return [(found, self.word_frequency(found)) for found in variants(word, distance, self.generation.vocabulary)]
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    return stem(word)
 
 
 class SearchIndex:
@@ -107,62 +319,60 @@ class SearchIndex:
         return self._current().products
 
     def search(self, query: ParsedQuery, limit: int = 10, product: str | None = None) -> SearchResults:
-        """The best section of each matching article, best article first.
-
-        Articles whose sections match every word come first; only when there are fewer than
-        `limit` of them does a relaxed any-word match fill the page. Whoosh answers the
-        all-words query by intersecting posting lists, which is several times faster than the
-        union an any-word query needs on a large help centre.
-        """
+        """The best section of each matching article, best article first; answered from a cache when repeated."""
         generation = self._current()
-        searcher = generation.searcher()
-        restrict = Term("product", product) if product else None
-        query_text = " ".join(query.words + tuple(f'"{" ".join(phrase)}"' for phrase in query.phrases))
-        every_word = generation.all_words_parser.parse(query_text)
-        best = self._best_per_article(searcher, every_word, restrict, limit)
-        total = self._count_articles(searcher, every_word, restrict) if best else 0
-        if len(best) < limit and len(query.all_words) > 1:
-            any_word = generation.any_word_parser.parse(query_text)
-            relaxed = [hit for hit in self._best_per_article(searcher, any_word, restrict, limit)
-                       if hit["article"] not in {kept["article"] for kept in best}]
-            best += relaxed[: limit - len(best)]
-            total += len(relaxed)
-        return SearchResults(
-            query=query.text,
-            total=total,
-            hits=[self._hit(hit) for hit in best],
-            suggestion=self._suggestion(searcher, generation.any_word_parser, query_text),
+        key = (query.text, limit, product)
+        results = generation.results_cache.get(key)
+        if results is None:
+            results = self._search(generation, query, limit, product)
+            generation.results_cache.put(key, results)
+        return results
+
+    def _search(self, generation: _Generation, query: ParsedQuery, limit: int, product: str | None) -> SearchResults:
+        with generation.lock:
+            return self._search_locked(generation, query, limit, product)
+
+    def _search_locked(self, generation: _Generation, query: ParsedQuery, limit: int,
+                       product: str | None) -> SearchResults:
+        postings = _Postings(generation, generation.searcher)
+        planned = plan_query(query, postings, generation.synonyms)
+        allowed = postings.documents_with("product", product) if product else None
+        ranking = rank(planned.plan, postings, generation.article_of, limit, allowed, generation.deleted)
+        stored = [postings.searcher.stored_fields(hit.doc) for hit in ranking.hits]
+        marked = self._marked_words(planned, postings)
+        candidates = word_pattern(word[:-1] if word.endswith("i") else word for word in marked)
+        hits = [Hit(title=fields["title"], url=fields["url"], section=fields["section"],
+                    snippet=snippet(fields["body"], candidates, lambda word: word in marked or _stem(word) in marked),
+                    score=round(hit.score, 4), product=fields["product"], type=fields["type"])
+                for hit, fields in zip(ranking.hits, stored)]
+        return SearchResults(query=query.text, total=ranking.total, hits=hits, suggestion=planned.suggestion,
+                             confident=self._confident(generation, planned, ranking, stored))
+
+    @staticmethod
+    def _marked_words(planned: QueryPlan, postings: _Postings) -> frozenset[str]:
+        """Index words to highlight: every concept's variants, and the parts of a code or phrase (no stop words)."""
+        words = set()
+        for concept in planned.plan.concepts:
+            for alternative in concept.alternatives:
+                for term in alternative.terms:
+                    words.update(term.text.split("-") if term.field == PAIRS else (term.text,))
+        return frozenset(word for word in words if not postings.is_stop(word))
+
+    @staticmethod
+    def _confident(generation: _Generation, planned: QueryPlan, ranking: Ranking, stored: list[dict]) -> bool:
+        if not ranking.hits:
+            return False
+        best: Ranked = ranking.hits[0]
+        heading = f"{stored[0]['title']}\n{stored[0]['section']}"
+        words = {token.text for token in generation.analyzer(heading)} | {token.text for token in generation.pair_chain(heading)}
+        in_heading = [weight for concept, weight, matched in zip(planned.plan.concepts, ranking.weights, best.matched)
+                      if matched and any(all(term.text in words for term in alternative.terms)
+                                         for alternative in concept.alternatives)]
+        evidence = Evidence(
+            coverage=best.coverage,
+            topic_coverage=sum(in_heading) / (sum(ranking.weights) or 1.0),
+            scores=[hit.score for hit in ranking.hits],
+            products=[fields["product"] for fields in stored],
+            guessed=any(best.matched[i] for i in planned.guessed),
         )
-
-    @staticmethod
-    def _best_per_article(searcher: Searcher, parsed, restrict, limit: int) -> list:  # noqa: ANN001 (Whoosh types)
-        """Top sections, keeping each article's best one, until `limit` articles are found."""
-        results = searcher.search(parsed, limit=limit * CANDIDATES_PER_ARTICLE, filter=restrict)
-        results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        results.formatter = _MarkFormatter()
-        best, seen = [], set()
-        for hit in results:
-            if hit["article"] not in seen:
-                seen.add(hit["article"])
-                best.append(hit)
-                if len(best) == limit:
-                    break
-        return best
-
-    @staticmethod
-    def _hit(hit) -> Hit:  # noqa: ANN001 (a Whoosh Hit)
-        snippet = hit.highlights("body", top=2) or escape(hit["body"][:SNIPPET_CHARS])
-        return Hit(title=hit["title"], url=hit["url"], section=hit["section"], snippet=snippet,
-                   score=round(hit.score, 4), product=hit["product"], type=hit["type"])
-
-    @staticmethod
-    def _count_articles(searcher: Searcher, parsed, restrict) -> int:  # noqa: ANN001 (Whoosh queries)
-        articles = searcher.reader().column_reader("article")
-        matched = searcher.search(parsed, limit=None, scored=False, filter=restrict)
-        return len({articles[docnum] for docnum in matched.docs()})
-
-    @staticmethod
-    def _suggestion(searcher: Searcher, parser: MultifieldParser, query_text: str) -> str | None:
-        """A "did you mean" when some word is in no article; never a silent correction."""
-        corrected = searcher.correct_query(parser.parse(query_text), query_text, prefix=1)
-        return corrected.string if corrected.string != query_text else None
+        return is_confident(evidence)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import whoosh
 from whoosh import index
-from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.analysis import BiWordFilter, LowercaseFilter, RegexTokenizer, StemFilter, StemmingAnalyzer
+from whoosh.fields import ID, STORED, TEXT, Schema
 
 from bridge.search.changes import ArticleChanges, IndexUpdate, article_hashes
 from bridge.search.layout import (
@@ -35,19 +35,30 @@ FULL_REBUILD_SHARE = 0.25
 
 
 def build_schema() -> Schema:
-    """One document per section; the text fields share a stemming analyzer."""
-    stem = StemmingAnalyzer()
+    """One document per section, searched through three derived fields rather than one per part.
+
+    `content` holds the title, heading, tags, summary and body in one field, so a word costs one
+    posting list instead of five. `headings` holds the title, heading and summary again: short
+    text with its own length norm, so a word the article is about outweighs a passing mention
+    (as a separate title field does in BM25F). `pairs` holds each pair of adjacent words (stop
+    words kept, so "log in" stays distinct from "event log"): a phrase, a multi-word synonym or
+    an error code such as `550 5.7.1` becomes one term lookup. No positions are stored; the parts
+    are stored for display only; `spell_content` (unstemmed words) feeds "did you mean".
+    """
     return Schema(
         url=ID(stored=True, unique=True),
         article=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=stem, stored=True, spelling=True),
-        section=TEXT(analyzer=stem, stored=True),
-        summary=TEXT(analyzer=stem, stored=True),
-        body=TEXT(analyzer=stem, stored=True, spelling=True),
-        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        title=STORED(),
+        section=STORED(),
+        summary=STORED(),
+        body=STORED(),
+        tags=STORED(),
         product=ID(stored=True),
         type=ID(stored=True),
-        position=NUMERIC(stored=True),
+        position=STORED(),
+        content=TEXT(analyzer=StemmingAnalyzer(), phrase=False, spelling=True),
+        headings=TEXT(analyzer=StemmingAnalyzer(), phrase=False),
+        pairs=TEXT(analyzer=RegexTokenizer() | LowercaseFilter() | StemFilter() | BiWordFilter(), phrase=False),
     )
 
 
@@ -64,6 +75,9 @@ def section_document(section: Section) -> dict:
         "product": section.product,
         "type": section.type,
         "position": section.position,
+        "content": "\n".join([section.title, section.heading, *section.tags, section.summary, section.text]),
+        "headings": "\n".join([section.title, section.heading, section.summary]),
+        "pairs": "\n".join([section.title, section.heading, *section.tags, section.text]),
     }
 
 

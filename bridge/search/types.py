@@ -36,10 +36,13 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResults:
+    """A page of hits; `confident` is False when the best hit does not really answer the query."""
+
     query: str
     total: int
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None
+    confident: bool = False
 
 
 @dataclass(frozen=True)

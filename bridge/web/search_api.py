@@ -66,6 +66,7 @@ def search():
         total=results.total,
         results=[asdict(hit) for hit in results.hits],
         suggestion=results.suggestion,
+        confident=results.confident,
     )
 
 

@@ -1,0 +1,169 @@
+"""Relevance benchmark: our search against a plain BM25 baseline on the shared corpus.
+
+Why this exists
+---------------
+Issue 3 asks whether customers find the article that answers them, and whether search admits
+when nothing does. `benchmarks/relevance/queries.yml` holds answerable queries (each with the
+articles that truly answer it) and unanswerable ones, written before any ranking work. This
+script reports, for our search and for a baseline, MRR@10, Success@1 and Success@5 over the
+answerable queries, and how many queries of each kind come back with `confident: false`.
+
+The baseline is plain BM25 over title and body, as most help centres start: one Whoosh
+document per section with a stemmed `title` and `body`, an any-word (OR) query over both, no
+field boosts, synonyms, phrase boost or typo handling, and each article's best section kept.
+It is built from the stored sections of the same index our search reads, so both see the same
+text.
+
+How it runs
+-----------
+From the project root::
+
+    .venv/bin/python benchmarks/relevance.py                 # builds the 1x corpus first
+    .venv/bin/python benchmarks/relevance.py --out /tmp/out  # reuses a build from benchmarks/search.py
+
+The section "relevance" of benchmarks/RESULTS.md is rewritten with the table.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from whoosh import index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.qparser import MultifieldParser, OrGroup
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.results import write_section  # noqa: E402
+from benchmarks.search import QUERIES, build_corpus  # noqa: E402
+from bridge.search.index_reader import SearchIndex  # noqa: E402
+from bridge.search.layout import current_generation  # noqa: E402
+from bridge.search.query import parse_query  # noqa: E402
+
+DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The article URLs a search returned for a query, best first, and whether it was confident."""
+
+    articles: list[str]
+    confident: bool
+
+
+@dataclass(frozen=True)
+class Scores:
+    mrr: float
+    success_at_1: float
+    success_at_5: float
+    unsure_unanswerable: int
+    unsure_answerable: int
+
+
+def article(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def first_hit(answered: Answered, targets: Sequence[str]) -> int | None:
+    """1-based rank of the first target article among the results, or None."""
+    for position, url in enumerate(answered.articles[:DEPTH], start=1):
+        if url in targets:
+            return position
+    return None
+
+
+def evaluate(search: Callable[[str], Answered], data: dict) -> Scores:
+    ranks = [first_hit(search(entry["q"]), entry["targets"]) for entry in data["answerable"]]
+    count = len(ranks)
+    return Scores(
+        mrr=sum(1 / rank for rank in ranks if rank) / count,
+        success_at_1=sum(rank == 1 for rank in ranks) / count,
+        success_at_5=sum(bool(rank) and rank <= 5 for rank in ranks) / count,
+        unsure_unanswerable=sum(not search(entry["q"]).confident for entry in data["unanswerable"]),
+        unsure_answerable=sum(not search(entry["q"]).confident for entry in data["answerable"]),
+    )
+
+
+def our_search(out: Path) -> Callable[[str], Answered]:
+    searcher = SearchIndex(out / "index")
+
+    def search(query: str) -> Answered:
+        results = searcher.search(parse_query(query), limit=DEPTH)
+        return Answered([article(hit.url) for hit in results.hits], results.confident)
+
+    return search
+
+
+def baseline_index(out: Path, work: Path) -> index.Index:
+    """Title and body of every stored section, in a plain stemmed BM25 index of their own."""
+    source = index.open_dir(str(current_generation(out / "index")))
+    schema = Schema(article=ID(stored=True), title=TEXT(analyzer=StemmingAnalyzer()),
+                    body=TEXT(analyzer=StemmingAnalyzer()))
+    folder = work / "baseline-index"
+    folder.mkdir(parents=True, exist_ok=True)
+    baseline = index.create_in(str(folder), schema)
+    writer = baseline.writer(limitmb=256)
+    with source.searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            writer.add_document(article=fields["article"], title=fields["title"], body=fields["body"])
+    writer.commit()
+    return baseline
+
+
+def baseline_search(baseline: index.Index) -> Callable[[str], Answered]:
+    parser = MultifieldParser(["title", "body"], baseline.schema, group=OrGroup)
+    searcher = baseline.searcher()
+
+    def search(query: str) -> Answered:
+        words = " ".join(parse_query(query).all_words)
+        seen: list[str] = []
+        for hit in searcher.search(parser.parse(words), limit=DEPTH * 10):
+            if hit["article"] not in seen:
+                seen.append(hit["article"])
+        return Answered(seen[:DEPTH], confident=bool(seen))
+
+    return search
+
+
+def report(ours: Scores, baseline: Scores, data: dict) -> str:
+    answerable, unanswerable = len(data["answerable"]), len(data["unanswerable"])
+    gap_closed = (ours.mrr - baseline.mrr) / (1 - baseline.mrr) if baseline.mrr < 1 else 0.0
+    lines = [
+        f"{answerable} answerable and {unanswerable} unanswerable customer queries "
+        f"(`benchmarks/relevance/queries.yml`, written before any ranking work).",
+        "",
+        f"| search | MRR@10 | Success@1 | Success@5 | confident: false, unanswerable (of {unanswerable}) "
+        f"| confident: false, answerable (of {answerable}) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, scores in (("plain BM25 baseline (title, body; OR)", baseline), ("kb-bridge search", ours)):
+        lines.append(f"| {name} | {scores.mrr:.3f} | {scores.success_at_1:.3f} | {scores.success_at_5:.3f} | "
+                     f"{scores.unsure_unanswerable} | {scores.unsure_answerable} |")
+    lines += ["", f"Share of the baseline's MRR gap to 1.0 closed: {gap_closed:.0%}. The baseline has no notion "
+              "of confidence: it counts as unsure only when it finds nothing."]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=None, help="A `kb build --out` folder of the 1x corpus to reuse.")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="kb-relevance-"))
+    out = args.out or build_corpus(work, 1).out
+    data = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
+    ours = evaluate(our_search(out), data)
+    baseline = evaluate(baseline_search(baseline_index(out, work)), data)
+    text = report(ours, baseline, data)
+    print(text)
+    write_section("relevance", "Search relevance", text)
+
+
+if __name__ == "__main__":
+    main()
