@@ -115,3 +115,13 @@ def test_a_form_sent_with_mistakes_moves_focus_to_the_list_of_them(desk: Desk, p
     summary.get_by_role("link", name=re.compile("^Email address")).click()
     assert page.evaluate("document.activeElement.id") == "kb-email"
     assert page.locator("#kb-email").get_attribute("aria-describedby") == "kb-email-hint kb-email-error"
+
+
+def test_this_solved_it_ends_without_a_ticket(desk: Desk, page) -> None:
+    page.goto(desk.base + "tickets/new")
+    page.locator("#kb-subject").press_sequentially("bank feed")
+    solved = page.locator("#kb-suggestions .kb-suggestion__solved").first
+    solved.wait_for()
+    solved.press("Enter")
+    page.wait_for_url(re.compile(r"/tickets/solved$"))
+    assert "No ticket was raised" in page.locator("article").inner_text()
