@@ -12,14 +12,21 @@ Latency is reported twice, and only the first pass is a cold figure: pass 1 is e
 first run in the process (no cached result; decoded postings of words seen in earlier queries
 may be cached, as in a running bridge); pass 2 repeats the queries and is mostly answered from
 the per-generation result cache. Over HTTP the two gunicorn workers have separate caches, so
-pass 2 is only partly warm there.
+pass 2 is only partly warm there. In-process figures are given as wall time and as the CPU time
+of the querying thread: on a shared machine the second is the steadier of the two, and the
+load average during each measurement is printed beside it.
+
+With `--before COMMIT`, the reader of an earlier commit is timed as well, in-process, on the
+same sections indexed with that commit's own schema and writer (`git archive` of its `bridge/`
+into the working folder), so the figures compare before and after on one machine and one day.
 
 How it runs
 -----------
 From the project root::
 
-    .venv/bin/python benchmarks/search.py              # 1x and 4x
-    .venv/bin/python benchmarks/search.py --scales 1   # 1x only
+    .venv/bin/python benchmarks/search.py                      # 1x and 4x
+    .venv/bin/python benchmarks/search.py --scales 1           # 1x only
+    .venv/bin/python benchmarks/search.py --before a12dc85     # and the reader before issue 2
 
 The corpus is never written: each scale builds from a copy (4x: `copy-1/` to `copy-4/`) with the
 project's `kb/synonyms.yml` beside the articles, as a writer would add it. The section
@@ -130,20 +137,78 @@ def percentiles(samples: Sequence[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered), "p95": at(0.95), "p99": at(0.99), "max": ordered[-1]}
 
 
-def timed(run: Callable[[str], object], queries: Sequence[str]) -> list[float]:
-    samples = []
+@dataclass
+class Timings:
+    """Milliseconds per query, wall and (in-process only) CPU of the querying thread, and the load meanwhile."""
+
+    wall: list[float]
+    cpu: list[float]
+    load: float
+    failed: int = 0
+
+
+def timed(run: Callable[[str], object], queries: Sequence[str]) -> Timings:
+    wall, cpu = [], []
     for query in queries:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         run(query)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    return Timings(wall, cpu, os.getloadavg()[0])
 
 
-def in_process(build: Build, queries: Sequence[str]) -> list[list[float]]:
+def in_process(build: Build, queries: Sequence[str]) -> list[Timings]:
     """Pass 1 (cold) and pass 2 (repeat) through `SearchIndex`, as the bridge calls it."""
     index = SearchIndex(build.out / "index")
     run = lambda query: index.search(parse_query(query), limit=10)  # noqa: E731
     return [timed(run, queries), timed(run, queries)]
+
+
+# Run with an earlier commit's `bridge/` first on sys.path: index the sections stored in the new
+# index with that commit's writer, then time that commit's reader (pass 1 only) and print JSON.
+EARLIER_READER = """
+import json, sys, time
+from pathlib import Path
+from whoosh import index
+from bridge.search.index_writer import write_index
+from bridge.search.index_reader import SearchIndex
+from bridge.search.query import parse_query
+from bridge.search.types import Section
+source, root, queries = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(Path(sys.argv[3]).read_text())
+with index.open_dir(str(source)).searcher() as searcher:
+    stored = list(searcher.all_stored_fields())
+write_index([Section(article_url=f["article"], url=f["url"], title=f["title"], heading=f["section"], text=f["body"],
+                     product=f["product"], type=f["type"], summary=f["summary"],
+                     tags=tuple(t for t in f["tags"].split(",") if t), position=f["position"]) for f in stored], root)
+reader, wall, cpu, failed = SearchIndex(root), [], [], 0
+for query in queries:
+    started, started_cpu = time.perf_counter(), time.thread_time()
+    try:
+        reader.search(parse_query(query), limit=10)
+    except Exception:  # an earlier reader may fail on a query: counted and reported, not fatal
+        failed += 1
+    cpu.append((time.thread_time() - started_cpu) * 1000)
+    wall.append((time.perf_counter() - started) * 1000)
+print(json.dumps({"wall": wall, "cpu": cpu, "failed": failed}))
+"""
+
+
+def earlier_reader(commit: str, build: Build, queries: Sequence[str], work: Path) -> Timings:
+    """Pass 1 of `commit`'s reader on the same sections, indexed with `commit`'s own schema."""
+    source = work / f"bridge-{commit}"
+    if not source.exists():
+        source.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", commit, "bridge"], cwd=PROJECT, check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
+    listed = work / "queries.json"
+    listed.write_text(json.dumps(list(queries)), encoding="utf-8")
+    root = work / f"index-{commit}-{build.scale}x"
+    shutil.rmtree(root, ignore_errors=True)
+    result = subprocess.run([sys.executable, "-c", EARLIER_READER, str(current_generation(build.out / "index")),
+                             str(root), str(listed)], cwd=source, env={**os.environ, "PYTHONPATH": str(source)},
+                            check=True, capture_output=True, text=True)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return Timings(figures["wall"], figures["cpu"], os.getloadavg()[0], figures["failed"])
 
 
 def free_port() -> int:
@@ -152,7 +217,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def over_http(build: Build, queries: Sequence[str], work: Path) -> list[list[float]]:
+def over_http(build: Build, queries: Sequence[str], work: Path) -> list[Timings]:
     """Pass 1 and pass 2 of GET /api/search against `kb serve` (gunicorn, 2 workers), one request at a time."""
     port = free_port()
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{work / f'bench-{build.scale}x.sqlite3'}",
@@ -162,7 +227,7 @@ def over_http(build: Build, queries: Sequence[str], work: Path) -> list[list[flo
     try:
         wait_for(port, server)
 
-        def run(query: str) -> None:
+        def run(query: str) -> None:  # one connection per query, as a browser's search box opens them
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             connection.request("GET", "/api/search?" + urllib.parse.urlencode({"q": query}))
             response = connection.getresponse()
@@ -192,29 +257,48 @@ def wait_for(port: int, server: subprocess.Popen, seconds: float = 120) -> None:
     raise RuntimeError("kb serve did not answer /api/health")
 
 
-def row(label: str, samples: Sequence[float]) -> str:
+def row(label: str, samples: Sequence[float], load: float) -> str:
     figures = percentiles(samples)
-    return f"| {label} | {figures['p50']:.1f} | {figures['p95']:.1f} | {figures['p99']:.1f} | {figures['max']:.1f} |"
+    return (f"| {label} | {figures['p50']:.1f} | {figures['p95']:.1f} | {figures['p99']:.1f} | {figures['max']:.1f} "
+            f"| {load:.1f} |")
 
 
-def report(results: list[tuple[Build, list[list[float]], list[list[float]]]], count: int) -> str:
+@dataclass
+class Measured:
+    build: Build
+    local: list[Timings]
+    http: list[Timings]
+    before: Timings | None = None
+
+
+def report(results: list[Measured], count: int, before: str | None) -> str:
     lines = ["| scale | articles | sections | build (wall) | build peak memory | index | site |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    for build, _, _ in results:
+    for measured in results:
+        build = measured.build
         lines.append(f"| {build.scale}x | {build.articles:,} | {build.sections:,} | {build.seconds:.0f} s | "
                      f"{build.peak_mb:.0f} MB | {build.index_mb:.0f} MB | {build.site_mb:.0f} MB |")
-    lines += ["", f"Query latency in ms, {count} customer queries sent one at a time (limit 10):", "",
-              "| scale, where, pass | p50 | p95 | p99 | max |", "| --- | --- | --- | --- | --- |"]
+    lines += ["", f"Query latency in ms, {count} customer queries sent one at a time (limit 10); the last column "
+              "is the 1-minute load average after the pass (2 cores):", "",
+              "| scale, where, pass | p50 | p95 | p99 | max | load |", "| --- | --- | --- | --- | --- | --- |"]
     verdicts = []
-    for build, local, http in results:
-        lines.append(row(f"{build.scale}x in-process, pass 1 (cold)", local[0]))
-        lines.append(row(f"{build.scale}x in-process, pass 2 (repeat)", local[1]))
-        lines.append(row(f"{build.scale}x HTTP, pass 1 (cold)", http[0]))
-        lines.append(row(f"{build.scale}x HTTP, pass 2 (repeat)", http[1]))
-        if build.scale == 4:
-            p99 = percentiles(http[0])["p99"]
+    for measured in results:
+        scale, local, http = measured.build.scale, measured.local, measured.http
+        if measured.before is not None:
+            failures = f" ({measured.before.failed} queries failed)" if measured.before.failed else ""
+            lines.append(row(f"{scale}x in-process, reader of {before}, pass 1, wall{failures}", measured.before.wall,
+                             measured.before.load))
+            lines.append(row(f"{scale}x in-process, reader of {before}, pass 1, CPU", measured.before.cpu,
+                             measured.before.load))
+        lines.append(row(f"{scale}x in-process, pass 1 (cold), wall", local[0].wall, local[0].load))
+        lines.append(row(f"{scale}x in-process, pass 1 (cold), CPU", local[0].cpu, local[0].load))
+        lines.append(row(f"{scale}x in-process, pass 2 (repeat), wall", local[1].wall, local[1].load))
+        lines.append(row(f"{scale}x HTTP, pass 1 (cold)", http[0].wall, http[0].load))
+        lines.append(row(f"{scale}x HTTP, pass 2 (repeat)", http[1].wall, http[1].load))
+        if scale == 4:
+            p99 = percentiles(http[0].wall)["p99"]
             verdicts.append(f"Target (issue 2): p99 over HTTP under {TARGET_MS:.0f} ms at 4x. Cold pass p99: "
-                            f"{p99:.1f} ms, so the target is {'met' if p99 < TARGET_MS else 'NOT met'}.")
+                            f"{p99:.1f} ms, so the target is {'met' if p99 < TARGET_MS else 'NOT met'} in this run.")
     return "\n".join(lines + [""] + verdicts)
 
 
@@ -222,6 +306,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--work", type=Path, default=None, help="Working folder (default: a new temporary one).")
+    parser.add_argument("--before", default=None, help="Also time the reader of this earlier commit, in-process.")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -231,11 +316,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"building {scale}x in {work} ...", flush=True)
         build = build_corpus(work, scale)
         print(f"  {build}", flush=True)
-        local = in_process(build, queries)
-        http = over_http(build, queries, work)
-        results.append((build, local, http))
-        print(report(results, len(queries)), flush=True)
-    write_section("search", "Search: build and query latency", report(results, len(queries)))
+        measured = Measured(build, in_process(build, queries), over_http(build, queries, work))
+        if args.before:
+            measured.before = earlier_reader(args.before, build, queries, work)
+        results.append(measured)
+        print(report(results, len(queries), args.before), flush=True)
+    write_section("search", "Search: build and query latency", report(results, len(queries), args.before))
 
 
 if __name__ == "__main__":

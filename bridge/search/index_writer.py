@@ -34,6 +34,10 @@ from bridge.search.types import Section
 FULL_REBUILD_SHARE = 0.25
 
 
+# Whoosh 2.7.4's token expression; its forks add `*`, which glues Markdown emphasis to words.
+TOKEN = r"\w+(\.?\w+)*"
+
+
 def build_schema() -> Schema:
     """One document per section, searched through three derived fields rather than one per part.
 
@@ -43,7 +47,8 @@ def build_schema() -> Schema:
     (as a separate title field does in BM25F). `pairs` holds each pair of adjacent words (stop
     words kept, so "log in" stays distinct from "event log"): a phrase, a multi-word synonym or
     an error code such as `550 5.7.1` becomes one term lookup. No positions are stored; the parts
-    are stored for display only; `spell_content` (unstemmed words) feeds "did you mean".
+    are stored for display only; `spell_content` (unstemmed words) feeds "did you mean". Words
+    are cut by `TOKEN`, pinned rather than left to the Whoosh distribution (decision 0001).
     """
     return Schema(
         url=ID(stored=True, unique=True),
@@ -56,9 +61,9 @@ def build_schema() -> Schema:
         product=ID(stored=True),
         type=ID(stored=True),
         position=STORED(),
-        content=TEXT(analyzer=StemmingAnalyzer(), phrase=False, spelling=True),
-        headings=TEXT(analyzer=StemmingAnalyzer(), phrase=False),
-        pairs=TEXT(analyzer=RegexTokenizer() | LowercaseFilter() | StemFilter() | BiWordFilter(), phrase=False),
+        content=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False, spelling=True),
+        headings=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False),
+        pairs=TEXT(analyzer=RegexTokenizer(TOKEN) | LowercaseFilter() | StemFilter() | BiWordFilter(), phrase=False),
     )
 
 
