@@ -153,7 +153,7 @@ class _Generation:
 
 
 class _Postings:
-    """`ranking.Postings` and `planner.Lexicon` over one generation, for one query on one thread."""
+    """`ranking.Postings` and `planner.Lexicon` over one generation, for one query (under its lock)."""
 
     def __init__(self, generation: _Generation, searcher: Searcher) -> None:
         self.generation, self.searcher = generation, searcher

@@ -59,6 +59,7 @@ class QueryPlan:
 
 
 def pair_terms(tokens: Sequence[str]) -> tuple[Term, ...]:
+    """The `pairs` terms of adjacent tokens, as the index's BiWordFilter writes them."""
     return tuple(Term(PAIRS, f"{first}-{second}") for first, second in zip(tokens, tokens[1:]))
 
 
@@ -69,27 +70,23 @@ def _alternative(lexicon: Lexicon, tokens: Sequence[tuple[str, str]], weight: fl
 
 
 class _Planner:
+    """Collects the concepts of one query, in the order codes, quoted phrases, words."""
+
     def __init__(self, query: ParsedQuery, lexicon: Lexicon, synonyms: Synonyms) -> None:
         self.query, self.lexicon, self.synonyms = query, lexicon, synonyms
         self.concepts: list[Concept] = []
         self.corrections: dict[str, str] = {}
         self.guessed: set[int] = set()
 
-    def codes(self) -> None:
-        for code in self.query.codes:
-            tokens = [stem for _, stem in self.lexicon.tokens(" ".join(code))]
-            terms = (Term(CONTENT, tokens[0]),) if len(tokens) == 1 else pair_terms(tokens)
-            self.concepts.append(Concept(" ".join(code), (Alternative(terms),), required=True))
-
-    def phrases(self) -> None:
-        for phrase in self.query.phrases:
-            tokens = self.lexicon.tokens(" ".join(phrase))
-            self.concepts.append(Concept(" ".join(phrase), (_alternative(self.lexicon, tokens, 1.0),), required=True))
+    def codes_and_phrases(self) -> None:
+        """Error codes and quoted phrases: required, with their parts adjacent (as pairs)."""
+        for words in (*self.query.codes, *self.query.phrases):
+            tokens = self.lexicon.tokens(" ".join(words))
+            self.concepts.append(Concept(" ".join(words), (_alternative(self.lexicon, tokens, 1.0),), required=True))
 
     def words(self) -> list[str]:
         """Concepts for the topic words; returns the stems in order, for the proximity pairs."""
-        tokens = [token for word in self.query.topic_words if word not in self._code_words()
-                  for token in self.lexicon.tokens(word)]
+        tokens = [token for word in self.query.topic_words for token in self.lexicon.tokens(word)]
         stems = tuple(stem for _, stem in tokens)
         covered: set[int] = set()
         for match in self.synonyms.matches(stems):
@@ -103,9 +100,6 @@ class _Planner:
             if position not in covered and not self.lexicon.is_stop(typed):
                 self.concepts.append(self._word(typed, stem))
         return list(stems)
-
-    def _code_words(self) -> set[str]:
-        return {word for code in self.query.codes for word in code}
 
     def _word(self, typed: str, stem: str) -> Concept:
         """A word and, when it looks misspelt, the indexed words one or two typos away.
@@ -140,8 +134,7 @@ class _Planner:
 def plan_query(query: ParsedQuery, lexicon: Lexicon, synonyms: Synonyms) -> QueryPlan:
     """The concepts of `query`, a proximity bonus for its adjacent words, and a suggestion for typos."""
     planner = _Planner(query, lexicon, synonyms)
-    planner.codes()
-    planner.phrases()
+    planner.codes_and_phrases()
     stems = planner.words()
     bonus = tuple(term for term, (first, second) in zip(pair_terms(stems), zip(stems, stems[1:]))
                   if not (lexicon.is_stop(first) and lexicon.is_stop(second)))

@@ -22,14 +22,15 @@ LONG_NUMBER = re.compile(r"^\d{5,}$")
 # How customers phrase a question, not what it is about: "how do I", "why does my", "can't I".
 # Help articles are written in the second person, so "my" or "me" would otherwise look rare and
 # important. They are left out of the search unless the query has nothing else.
-QUESTION_WORDS = frozenset(
-    "how what why where when who which whom whose do does did doing done i i'm im me my mine myself "
-    "we us our ours you your yours can can't cant could couldn't would wouldn't should shouldn't "
-    "please help is isn't are aren't was wasn't were be been am get gets getting got want wants need needs "
-    "there here still just any anyone someone something so very really "
-    "won't wont don't dont doesn't doesnt didn't didnt isn't aren't haven't hasn't "
-    "but also too then than all every after again".split()
-)
+QUESTION_WORDS = frozenset(" ".join((
+    "how what why where when who which whom whose",
+    "i i'm im me my mine myself we us our ours you your yours",
+    "do does did doing done is isn't are aren't was wasn't were be been am",
+    "can can't cant could couldn't would wouldn't should shouldn't won't wont",
+    "don't dont doesn't doesnt didn't didnt haven't hasn't",
+    "please get gets getting got want wants need needs",
+    "there here still just any anyone someone something so very really but also too then than all every after again",
+)).split())
 
 
 class QueryError(ValueError):

@@ -43,8 +43,7 @@ class Concept:
     """One thing the customer asked about: a word, a phrase or an error code, with its variants.
 
     A required concept (an error code, a quoted phrase) must match, unless no section has it at
-    all (then it only lowers the coverage); the others must match only while some article
-    matches them all.
+    all (then it only lowers the coverage); the others add to the score where they match.
     """
 
     label: str
@@ -216,45 +215,60 @@ def _candidates(scorer: _Scorer, selective: float, allowed: set[int] | None,
     return essential, partial
 
 
-def rank(plan: Plan, postings: Postings, article_of: Sequence[int], limit: int,
-         allowed: set[int] | None = None, excluded: Collection[int] = frozenset()) -> Ranking:
-    """The best section of each matching article, best article first, and how many articles match.
+def _weight(concept: Concept, postings: Postings, documents: int) -> float:
+    """How telling a concept is: the IDF of its commonest way to match; one nothing matches weighs the most."""
+    return idf(max((min((postings.frequency(t) for t in alt.terms), default=0) for alt in concept.alternatives),
+                   default=0), documents)
 
-    Every concept and word pair adds its BM25 score where it matches (see `_candidates` for
-    which sections are considered); `total` counts the articles among the candidates, the list
-    a customer could page through. `allowed` restricts the
-    search to some sections (a product filter); `excluded` sections (deleted by an incremental
-    update but still in their segment) never match.
+
+def _score_the_rest(scorer: _Scorer, partial: dict[int, float], later: list[tuple[float, int | Term]],
+                    article_of: Sequence[int], limit: int) -> tuple[Collection[int], dict[int, dict[int, float]]]:
+    """Add the common concepts and pairs (`later`, by upper bound) to the candidates that can still make the top.
+
+    Before each, a candidate whose score plus everything still to come stays under the
+    `limit`-th best article's score so far is dropped: it can no longer reach the page.
+    Returns the remaining candidates and each concept's scores among them.
     """
-    concepts = plan.concepts
-    if not concepts:
-        return Ranking()
-    scorer = _Scorer(plan, postings)
-    documents = max(postings.documents, 1)
-    weights = tuple(idf(max((min((postings.frequency(t) for t in alt.terms), default=0)
-                             for alt in concept.alternatives), default=0), documents)
-                    for concept in concepts)
-    selective = max(MIN_SELECTIVE, SELECTIVE_SHARE * documents)
-    essential, partial = _candidates(scorer, selective, allowed, excluded)
-    if not partial:
-        return Ranking(weights=weights)
-
-    rare_pairs = [term for term in plan.bonus if postings.frequency(term) <= selective]
-    _add(partial, scorer.bonus_scores(sorted(partial), rare_pairs) if rare_pairs else {})
-    later = [(scorer.upper_bound(i), i) for i in range(len(concepts)) if i not in essential and scorer.frequency[i]]
-    later += [(plan.bonus_weight * postings.upper_bound(term), term) for term in plan.bonus
-              if term not in rare_pairs and postings.frequency(term)]
-    later.sort(key=lambda item: item[0], reverse=True)
     found: dict[int, dict[int, float]] = {}
     survivors: Collection[int] = partial.keys()
     for position, (_, item) in enumerate(later):
         top = _top_articles(partial, survivors, article_of, limit)
         floor = (partial[top[-1]] if len(top) == limit else 0.0) - sum(bound for bound, _ in later[position:])
         survivors = sorted(doc for doc in survivors if partial[doc] >= floor)
-        scores = scorer.concept_scores(item, survivors) if isinstance(item, int) else scorer.bonus_scores(survivors, [item])
-        _add(partial, scores)
         if isinstance(item, int):
-            found[item] = scores
+            found[item] = scorer.concept_scores(item, survivors)
+            _add(partial, found[item])
+        else:
+            _add(partial, scorer.bonus_scores(survivors, [item]))
+    return survivors, found
+
+
+def rank(plan: Plan, postings: Postings, article_of: Sequence[int], limit: int,
+         allowed: set[int] | None = None, excluded: Collection[int] = frozenset()) -> Ranking:
+    """The best section of each matching article, best article first, and how many articles match.
+
+    Every concept and word pair adds its BM25 score where it matches (see `_candidates` for
+    which sections are considered); `total` counts the articles among the candidates, the list
+    a customer could page through. `allowed` restricts the search to some sections (a product
+    filter); `excluded` sections (deleted by an incremental update but still in their segment)
+    never match.
+    """
+    concepts = plan.concepts
+    documents = max(postings.documents, 1)
+    weights = tuple(_weight(concept, postings, documents) for concept in concepts)
+    scorer = _Scorer(plan, postings)
+    selective = max(MIN_SELECTIVE, SELECTIVE_SHARE * documents)
+    essential, partial = _candidates(scorer, selective, allowed, excluded)
+    if not partial:
+        return Ranking(weights=weights)
+    rare_pairs = [term for term in plan.bonus if postings.frequency(term) <= selective]
+    _add(partial, scorer.bonus_scores(sorted(partial), rare_pairs))
+    later: list[tuple[float, int | Term]] = [(scorer.upper_bound(i), i) for i in range(len(concepts))
+                                             if i not in essential and scorer.frequency[i]]
+    later += [(plan.bonus_weight * postings.upper_bound(term), term) for term in plan.bonus
+              if term not in rare_pairs and postings.frequency(term)]
+    later.sort(key=lambda item: item[0], reverse=True)
+    survivors, found = _score_the_rest(scorer, partial, later, article_of, limit)
 
     def matches(index: int, doc: int) -> bool:
         if index in found:
@@ -263,9 +277,8 @@ def rank(plan: Plan, postings: Postings, article_of: Sequence[int], limit: int,
             return doc in scorer.whole[index]
         return bool(scorer.frequency[index])  # a required concept, which every candidate has
 
-    total_weight = sum(weights) or 1.0
     hits = []
     for doc in _top_articles(partial, survivors, article_of, limit):
         matched = tuple(weights[i] if matches(i, doc) else 0.0 for i in range(len(concepts)))
-        hits.append(Ranked(doc=doc, score=partial[doc], coverage=sum(matched) / total_weight, matched=matched))
+        hits.append(Ranked(doc=doc, score=partial[doc], coverage=sum(matched) / (sum(weights) or 1.0), matched=matched))
     return Ranking(hits=hits, total=len(set(map(article_of.__getitem__, partial))), weights=weights)
