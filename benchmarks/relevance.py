@@ -65,6 +65,7 @@ class Scores:
     success_at_5: float
     unsure_unanswerable: int
     unsure_answerable: int
+    mrr_by_kind: dict[str, float]
 
 
 def article(url: str) -> str:
@@ -79,15 +80,23 @@ def first_hit(answered: Answered, targets: Sequence[str]) -> int | None:
     return None
 
 
+def reciprocal_rank(rank: int | None) -> float:
+    return 1 / rank if rank else 0.0
+
+
 def evaluate(search: Callable[[str], Answered], data: dict) -> Scores:
     ranks = [first_hit(search(entry["q"]), entry["targets"]) for entry in data["answerable"]]
     count = len(ranks)
+    by_kind: dict[str, list[float]] = {}
+    for entry, rank in zip(data["answerable"], ranks):
+        by_kind.setdefault(entry["kind"], []).append(reciprocal_rank(rank))
     return Scores(
-        mrr=sum(1 / rank for rank in ranks if rank) / count,
+        mrr=sum(map(reciprocal_rank, ranks)) / count,
         success_at_1=sum(rank == 1 for rank in ranks) / count,
         success_at_5=sum(bool(rank) and rank <= 5 for rank in ranks) / count,
         unsure_unanswerable=sum(not search(entry["q"]).confident for entry in data["unanswerable"]),
         unsure_answerable=sum(not search(entry["q"]).confident for entry in data["answerable"]),
+        mrr_by_kind={kind: sum(values) / len(values) for kind, values in sorted(by_kind.items())},
     )
 
 
@@ -146,6 +155,13 @@ def report(ours: Scores, baseline: Scores, data: dict) -> str:
     for name, scores in (("plain BM25 baseline (title, body; OR)", baseline), ("kb-bridge search", ours)):
         lines.append(f"| {name} | {scores.mrr:.3f} | {scores.success_at_1:.3f} | {scores.success_at_5:.3f} | "
                      f"{scores.unsure_unanswerable} | {scores.unsure_answerable} |")
+    kinds = list(ours.mrr_by_kind)
+    counts = {kind: sum(entry["kind"] == kind for entry in data["answerable"]) for kind in kinds}
+    lines += ["", "MRR@10 by kind of query:", "",
+              "| search | " + " | ".join(f"{kind} ({counts[kind]})" for kind in kinds) + " |",
+              "| --- |" + " --- |" * len(kinds)]
+    for name, scores in (("baseline", baseline), ("kb-bridge", ours)):
+        lines.append(f"| {name} | " + " | ".join(f"{scores.mrr_by_kind[kind]:.3f}" for kind in kinds) + " |")
     lines += ["", f"Share of the baseline's MRR gap to 1.0 closed: {gap_closed:.0%}. The baseline has no notion "
               "of confidence: it counts as unsure only when it finds nothing."]
     return "\n".join(lines)

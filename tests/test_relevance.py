@@ -208,3 +208,23 @@ def test_the_cache_keeps_the_most_recently_used_within_its_capacity() -> None:
     assert cache.get("b") is None and cache.get("a") == "A" and cache.get("c") == "C"
     cache.put("huge", "H", size=4)
     assert cache.get("huge") is None
+
+
+def test_an_incremental_update_hides_the_old_sections(tmp_path: Path) -> None:
+    """An edited article is re-indexed into a new segment; its old sections linger, deleted, and must not match."""
+    root = tmp_path / "index"
+    sections = [Section(article_url=url, url=f"{url}#top", title=title, heading=title, text=text, product=product,
+                        type="help-sheet") for url, (title, product, text) in ARTICLES.items()]
+    write_index(sections, root)
+    publish_staged(root)
+    index = SearchIndex(root)
+    assert articles(search(index, "reconnect the account")) == ["banking/feed-stopped/"]
+    edited = [section if section.article_url != "banking/feed-stopped/" else
+              Section(article_url=section.article_url, url=section.url, title=section.title, heading=section.heading,
+                      text="If the bank feed stops, authorise the connection again. " + FILLER,
+                      product=section.product, type=section.type)
+              for section in sections]
+    write_index(edited, root)
+    publish_staged(root)
+    assert search(index, "reconnect the account").hits == []
+    assert articles(search(index, "authorise the connection")) == ["banking/feed-stopped/"]
