@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter, RequestLimit
@@ -138,8 +139,8 @@ def new():
     if "q" in request.args:
         # Material's search box opens itself over any page whose address has ?q=, so the search
         # worker's link is moved to ?query= before the form is shown.
-        args = {name: value for name, value in request.args.items() if name not in ("q", "query")}
-        return redirect(url_for(".new", **args, query=request.args["q"]), 302)
+        args = [(name, value) for name, value in request.args.items(multi=True) if name not in ("q", "query")]
+        return redirect(f"{url_for('.new')}?{urlencode([*args, ('query', request.args['q'])])}", 302)
     return form_page(prefilled(request.args))
 
 
