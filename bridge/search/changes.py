@@ -79,7 +79,7 @@ class IndexUpdate:
     synonyms_changed: bool = False
 
     def summary(self) -> str:
-        """One log line, e.g. "1 article changed, 0 added, 0 removed; index step 0.4 s"."""
+        """One log line, e.g. "1 article changed, 0 added, 0 removed; index step 0.42 s"."""
         if self.full_reason:
             done = (f"full rebuild ({self.full_reason}): {_plural(self.documents, 'section')} "
                     f"of {_plural(self.articles, 'article')}")
@@ -90,4 +90,4 @@ class IndexUpdate:
                 done += ", synonyms changed"
             if self.generation is None:
                 done += "; nothing to publish, the current index stays"
-        return f"{done}; index step {self.seconds:.1f} s"
+        return f"{done}; index step {self.seconds:.2f} s"
