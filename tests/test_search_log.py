@@ -109,3 +109,11 @@ def test_kb_gaps_lists_what_failed_newest_first(app, client, monkeypatch) -> Non
 
     parsed = list(csv.DictReader(io.StringIO(runner.invoke(main, ["gaps", "--format", "csv"]).output)))
     assert [row["query"] for row in parsed] == ["xylophone zeppelin", "vat"]
+
+
+def test_opening_the_contact_form_from_a_search_marks_it_as_led_to_support(app, client) -> None:
+    search_id = searched(client, "xylophone zeppelin")
+    with client.get("/tickets/new", query_string={"query": "xylophone zeppelin", "sid": search_id}) as form:
+        assert form.status_code == 200
+    [event] = stored_rows(app, "search_events")
+    assert event["contacted_support"]

@@ -50,7 +50,10 @@ def test_a_ticket_is_stored_with_its_targets_and_acknowledgement(api_app) -> Non
     assert ticket.suggested_articles == body["suggested_articles"]
     with api_app.app_context(), database.session_factory()() as session:
         [mail] = session.scalars(select(OutboxMessage))
-    assert body["reference"] in message_from_bytes(mail.message)["Subject"]
+    acknowledgement = message_from_bytes(mail.message)
+    assert body["reference"] in acknowledgement["Subject"]
+    plain = next(part for part in acknowledgement.walk() if part.get_content_type() == "text/plain")
+    assert "about Ledger" in plain.get_payload(decode=True).decode()
 
 
 def test_the_articles_the_client_showed_are_kept(api_app) -> None:

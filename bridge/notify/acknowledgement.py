@@ -27,13 +27,15 @@ def compose_acknowledgement(
     acknowledge_promise: str,
     timezone: str,
     site_url: str,
+    product_name: str | None = None,
 ) -> EmailMessage:
     """Build the acknowledgement for a stored ticket (it must already have its reference).
 
     The promises are phrases that complete a sentence, as written by
     bridge.tickets.policy's describe(): "within 2 business hours", "by close of
     business the same day". Deadlines are shown in the desk's time zone because
-    that is the clock the desk's promises are made in.
+    that is the clock the desk's promises are made in. `product_name` is what
+    customers call the product (the ticket stores its key).
     """
     if not ticket.reference:
         raise ValueError("the ticket has no reference yet: compose the acknowledgement after it was flushed")
@@ -42,7 +44,7 @@ def compose_acknowledgement(
         reference=ticket.reference,
         name=single_line(ticket.name),
         subject=single_line(ticket.subject),
-        product=single_line(ticket.product),
+        product=single_line(product_name or ticket.product),
         priority_label=priority_label,
         acknowledge_promise=acknowledge_promise,
         response_promise=response_promise,

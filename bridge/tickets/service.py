@@ -229,6 +229,7 @@ class TicketDesk:
             acknowledge_promise=self.policy.acknowledgement_target.describe(),
             timezone=self.policy.timezone.key,
             site_url=self._mail.site_url,
+            product_name=next((p.name for p in self.products if p.key == ticket.product), ticket.product),
         )
 
 

@@ -58,7 +58,7 @@ def search():
         query=results.query,
         result_count=results.total,
         top_results=[hit.url for hit in results.hits[:3]],
-        confident=getattr(results, "confident", True),
+        confident=results.confident,
     )
     return jsonify(
         search_id=search_id,

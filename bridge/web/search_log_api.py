@@ -14,6 +14,7 @@ bp = Blueprint("search_log", __name__, url_prefix="/api")
 
 EXTENSION = "kb_search_log"
 MAX_URL = 2_000
+MAX_SEARCH_ID = 32
 
 
 def init_app(app: Flask) -> None:

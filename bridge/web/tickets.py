@@ -33,6 +33,7 @@ from bridge.tickets.service import MailSettings, TicketDesk, public_support, sug
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_problem
 from bridge.web import csrf, database, search_api
 from bridge.web.errors import ApiError
+from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
 
 bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/tickets/static")
@@ -141,6 +142,8 @@ def new():
         # worker's link is moved to ?query= before the form is shown.
         args = [(name, value) for name, value in request.args.items(multi=True) if name not in ("q", "query")]
         return redirect(f"{url_for('.new')}?{urlencode([*args, ('query', request.args['q'])])}", 302)
+    if request.args.get("sid"):
+        search_log().mark_contacted_support(request.args["sid"][:MAX_SEARCH_ID])
     return form_page(prefilled(request.args))
 
 
