@@ -8,11 +8,15 @@ instead of walking Whoosh's matchers one posting at a time.
 """
 from __future__ import annotations
 
+import logging
 import threading
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
 from pathlib import Path
 
 from whoosh import index
@@ -39,11 +43,15 @@ K1, B = 1.2, 0.75
 HEADINGS = "headings"
 # A word in the title, heading or summary scores again there, with this weight (see build_schema).
 HEADING_WEIGHT = 1.0
-# Decoded postings kept per generation and process, counted in postings (about 100 bytes each).
-POSTINGS_CACHED = 600_000
-# A common term looked up this many times for candidates is decoded whole and cached instead.
-PROMOTE_AFTER = 3
+# Decoded postings kept per generation and process, counted in postings (8 bytes each).
+POSTINGS_CACHED = 4_000_000
+# When a query needs a term's weight in more than 1/16 of its sections, a dict beats a binary search each.
+LOOKUPS_PER_BUILD = 16
+# The most frequent words of `content` and `headings`, decoded in the background when a generation opens.
+WARM_TERMS = 300
 RESULTS_CACHED = 1_000
+
+log = logging.getLogger(__name__)
 
 
 class IndexUnavailable(RuntimeError):
@@ -92,13 +100,26 @@ def _all_postings(matcher) -> Iterator[tuple[list[int], Sequence[float] | float]
     yield ids, weights
 
 
-def _contributions(ids: list[int], weights: Sequence[float] | float, base: int, factor: float,
-                   norms: Sequence[float]) -> dict[int, float]:
-    """BM25 term contributions: factor * w / (w + K1 * (1 - B + B * length / average))."""
-    if isinstance(weights, float):
-        scale = factor * weights
-        return {base + doc: scale / (weights + norms[base + doc]) for doc in ids}
-    return {base + doc: factor * weight / (weight + norms[base + doc]) for doc, weight in zip(ids, weights)}
+@dataclass(frozen=True)
+class _TermPostings:
+    """A term's postings in compact arrays (8 bytes each): ascending section numbers, the term's weight in each."""
+
+    docs: array
+    weights: array
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+def _read_postings(leaves: Sequence[tuple[IndexReader, int]], field: str, text: str) -> _TermPostings:
+    """Every posting of a term in every segment, decoded a block at a time (C-level work but for one loop per block)."""
+    docs, weights = array("i"), array("f")
+    for reader, base in leaves:
+        matcher = _postings(reader, field, text)
+        for ids, block in _all_postings(matcher) if matcher is not None else ():
+            docs.extend(map(base.__add__, ids) if base else ids)
+            weights.extend(repeat(block, len(ids)) if isinstance(block, float) else block)
+    return _TermPostings(docs, weights)
 
 
 class _Generation:
@@ -120,12 +141,12 @@ class _Generation:
         pairs = schema[PAIRS].analyzer
         self.word_chain = CompositeAnalyzer(*pairs.items[:-1])
         self.pair_chain = pairs
-        self.postings_cache: LRUCache[dict[int, float]] = LRUCache(POSTINGS_CACHED)
+        self.postings_cache: LRUCache[_TermPostings] = LRUCache(POSTINGS_CACHED)
         self.results_cache: LRUCache[SearchResults] = LRUCache(RESULTS_CACHED)
-        self.lookups: dict[tuple[str, str], int] = {}
         self.searcher = self.index.searcher()
         self._load(self.searcher)
         self.synonyms = load_synonyms(path / SYNONYMS_FILE, self.normalise)
+        threading.Thread(target=self._warm, name=f"warm {path.name}", daemon=True).start()
 
     def _load(self, searcher: Searcher) -> None:
         self.documents = searcher.doc_count_all()
@@ -146,6 +167,23 @@ class _Generation:
                       for field, values in lengths.items()}
         if self.documents:
             searcher.stored_fields(0)  # opens the stored-fields file now, not on the first query
+
+    def _warm(self) -> None:
+        """Decode the postings of the most frequent words, so a first query with common words finds them ready.
+
+        Common words cost the most to decode (tens of thousands of postings at 4x) and appear in
+        most queries. This runs once per generation, on its own searcher, while queries are
+        answered; if it fails, queries only decode those words themselves.
+        """
+        try:
+            with self.index.searcher() as searcher:
+                reader = searcher.reader()
+                for field in (CONTENT, HEADINGS):
+                    for _, text in reader.most_frequent_terms(field, WARM_TERMS):
+                        postings = _read_postings(reader.leaf_readers(), field, _text(text))
+                        self.postings_cache.put((field, _text(text)), postings, len(postings))
+        except Exception:  # best effort: Whoosh raises unrelated types, e.g. if the generation was pruned meanwhile
+            log.warning("could not warm the search index at %s", self.path, exc_info=True)
 
     def normalise(self, text: str) -> tuple[str, ...]:
         """Tokens of `text` as the index stores them (lower case, stemmed), stop words kept."""
@@ -170,31 +208,19 @@ class _Postings:
         return idf(self.frequency(Term(field, text)), self.documents) * (K1 + 1)
 
     def scores(self, term: Term) -> Mapping[int, float]:
-        """Decoded whole and cached. A word scores in `content` and again in the short `headings`."""
-        key = (term.field, term.text)
-        scores = self.generation.postings_cache.get(key)
-        if scores is None:
-            scores = self._decoded(term.field, term.text)
-            if term.field == CONTENT:
-                for doc, score in self._decoded(HEADINGS, term.text).items():
-                    scores[doc] = scores.get(doc, 0.0) + HEADING_WEIGHT * score
-            self.generation.postings_cache.put(key, scores, len(scores))
+        """A word scores in `content` and again, with its own length norm, in the short `headings`."""
+        scores = self._field_scores(term.field, term.text)
+        if term.field == CONTENT:
+            for doc, score in self._field_scores(HEADINGS, term.text).items():
+                scores[doc] += HEADING_WEIGHT * score
         return scores
 
     def scores_for(self, term: Term, docs: Sequence[int]) -> Mapping[int, float]:
-        """Rare, cached or often-used terms come from the whole postings; others block by block."""
-        key = (term.field, term.text)
-        lookups = self.generation.lookups.get(key, 0)
-        if (self.generation.postings_cache.get(key) is None and self.frequency(term) > len(docs) * 8
-                and lookups < PROMOTE_AFTER):
-            self.generation.lookups[key] = lookups + 1
-            scores = self._scores_in_blocks(term.field, term.text, docs)
-            if term.field == CONTENT:
-                for doc, score in self._scores_in_blocks(HEADINGS, term.text, sorted(scores)).items():
-                    scores[doc] += HEADING_WEIGHT * score
-            return scores
-        whole = self.scores(term)
-        return {doc: whole[doc] for doc in docs if doc in whole}
+        scores = self._field_scores(term.field, term.text, docs)
+        if term.field == CONTENT:
+            for doc, score in self._field_scores(HEADINGS, term.text, list(scores)).items():
+                scores[doc] += HEADING_WEIGHT * score
+        return scores
 
     def upper_bound(self, term: Term) -> float:
         bound = self._bound(term.field, term.text)
@@ -215,48 +241,37 @@ class _Postings:
             bound = max(bound, factor * weight / (weight + K1 * (1 - B + B * info.min_length() / average)))
         return bound
 
-    def _decoded(self, field: str, text: str) -> dict[int, float]:
-        factor, norms, scores = self._factor(field, text), self.generation.norms[field], {}
-        for reader, base in self.leaves:
-            matcher = _postings(reader, field, text)
-            if matcher is not None:
-                for ids, weights in _all_postings(matcher):
-                    scores.update(_contributions(ids, weights, base, factor, norms))
-        return scores
+    def _field_scores(self, field: str, text: str, docs: Sequence[int] | None = None) -> dict[int, float]:
+        """BM25 contributions of a term in one field: for every section with it, or for those of `docs` (ascending).
 
-    def _scores_in_blocks(self, field: str, text: str, docs: Sequence[int]) -> dict[int, float]:
-        """Decode only the posting blocks whose range holds one of `docs` (ascending)."""
-        factor, norms, wanted, found = self._factor(field, text), self.generation.norms[field], set(docs), {}
-        position = 0
-        for reader, base in self.leaves:
-            matcher = _postings(reader, field, text)
-            if matcher is None or not isinstance(matcher, W3LeafMatcher):
-                for ids, weights in _all_postings(matcher) if matcher is not None else ():
-                    scores = _contributions(ids, weights, base, factor, norms)
-                    found.update((doc, score) for doc, score in scores.items() if doc in wanted)
-                continue
-            for block in _blocks(matcher):
-                while position < len(docs) and docs[position] < base:
-                    position += 1
-                if position == len(docs):
-                    return found
-                if docs[position] - base <= block._maxid:
-                    ids, weights = _decode(block)
-                    scores = _contributions(ids, weights, base, factor, norms)
-                    found.update((doc, score) for doc, score in scores.items() if doc in wanted)
-                    while position < len(docs) and docs[position] - base <= block._maxid:
-                        position += 1
+        Only the sections asked for are scored (Python arithmetic per section); reading the
+        postings is C-level work, done once per term and cached.
+        """
+        postings, norms, factor = self._postings(field, text), self.generation.norms[field], self._factor(field, text)
+        if docs is None:
+            return {doc: factor * weight / (weight + norms[doc]) for doc, weight in zip(postings.docs, postings.weights)}
+        if len(docs) * LOOKUPS_PER_BUILD > len(postings):
+            weights = dict(zip(postings.docs, postings.weights))
+            return {doc: factor * weights[doc] / (weights[doc] + norms[doc]) for doc in docs if doc in weights}
+        found, ids, count, position = {}, postings.docs, len(postings), 0
+        for doc in docs:
+            position = bisect_left(ids, doc, position)
+            if position < count and ids[position] == doc:
+                weight = postings.weights[position]
+                found[doc] = factor * weight / (weight + norms[doc])
         return found
+
+    def _postings(self, field: str, text: str) -> _TermPostings:
+        key = (field, text)
+        postings = self.generation.postings_cache.get(key)
+        if postings is None:
+            postings = _read_postings(self.leaves, field, text)
+            self.generation.postings_cache.put(key, postings, len(postings))
+        return postings
 
     def documents_with(self, field: str, text: str) -> set[int]:
         """Every section with the term (a product, say), for filtering rather than scoring."""
-        docs: set[int] = set()
-        for reader, base in self.leaves:
-            matcher = _postings(reader, field, text)
-            if matcher is not None:
-                for ids, _ in _all_postings(matcher):
-                    docs.update(base + doc for doc in ids)
-        return docs
+        return set(self._postings(field, text).docs)
 
     def tokens(self, text: str) -> list[tuple[str, str]]:
         return [(token.original, token.text) for token in self.generation.word_chain(text, keeporiginal=True)]

@@ -114,23 +114,23 @@ class _Scorer:
         terms = sorted(alternative.terms, key=self.postings.frequency)
         if not terms or self.postings.frequency(terms[0]) == 0:
             return {}
-        first = self.postings.scores(terms[0]) if docs is None else self.postings.scores_for(terms[0], docs)
-        scores = dict(first)
+        scores = dict(self.postings.scores(terms[0]) if docs is None else self.postings.scores_for(terms[0], docs))
         for term in terms[1:]:
             if not scores:
                 break
             found = self.postings.scores_for(term, sorted(scores))
             scores = {doc: score + found[doc] for doc, score in scores.items() if doc in found}
         weight = alternative.weight
-        return {doc: weight * score for doc, score in scores.items()}
+        return scores if weight == 1.0 else {doc: weight * score for doc, score in scores.items()}
 
     def concept_scores(self, index: int, docs: Sequence[int] | None = None) -> dict[int, float]:
         """The concept's best alternative per section: all sections, or only `docs` (ascending)."""
         if index in self.whole:
             whole = self.whole[index]
             return whole if docs is None else {doc: whole[doc] for doc in docs if doc in whole}
-        best: dict[int, float] = {}
-        for alternative in self.plan.concepts[index].alternatives:
+        first, *others = self.plan.concepts[index].alternatives
+        best = self._alternative_docs(first, docs)
+        for alternative in others:
             for doc, score in self._alternative_docs(alternative, docs).items():
                 if score > best.get(doc, 0.0):
                     best[doc] = score
@@ -206,7 +206,7 @@ def _candidates(scorer: _Scorer, selective: float, allowed: set[int] | None,
     else:
         matching = [i for i in range(len(frequency)) if frequency[i]]
         essential = [i for i in matching if frequency[i] <= selective] or sorted(matching, key=frequency.__getitem__)[:1]
-        partial = dict(scorer.concept_scores(essential[0])) if essential else {}
+        partial = dict(scorer.concept_scores(essential[0])) if essential else {}  # a copy: it is added to
         for i in essential[1:]:
             _add(partial, scorer.concept_scores(i))
     if allowed is not None or excluded:
