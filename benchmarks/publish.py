@@ -1,0 +1,165 @@
+"""Publishing benchmark: a full `kb build` of 4x the shared corpus, then rebuilds after small edits.
+
+Why this exists
+---------------
+Issue 3 (item 5) asks that re-running `kb build` re-index only the articles whose rendered
+content changed, under 2 s for the index step with one changed article at 4x the corpus, and
+that a running bridge switch to the new index without a restart. This script measures it the
+way a writer meets it: `kb build` (a subprocess, as run from the shell) into one output folder,
+a first full build, then rebuilds after editing one article, another one, and nothing.
+
+The index step is what the MkDocs hook does after the pages are rendered (hashing every
+section, re-indexing what changed, staging the generation); it is read from the build's own
+"Search index:" log line. The rest of each build is MkDocs rendering the whole site, which
+this work does not change. A `SearchIndex` opened before the rebuilds (as the bridge holds
+one) times its first query after each switch, which opens the new generation.
+
+How it runs
+-----------
+From the project root (a full 4x build takes several minutes)::
+
+    .venv/bin/python benchmarks/publish.py
+
+The corpus is never written: builds read a copy (`copy-1/` to `copy-4/` of a temporary folder)
+with the project's `kb/synonyms.yml` beside the articles. The section "publish" of
+benchmarks/RESULTS.md is rewritten with the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.results import write_section  # noqa: E402
+from bridge.search.index_reader import SearchIndex  # noqa: E402
+from bridge.search.layout import SYNONYMS_FILE  # noqa: E402
+from bridge.search.query import parse_query  # noqa: E402
+
+CORPUS = PROJECT.parent / "shared" / "corpora" / "officedocs-support"
+SYNONYMS = PROJECT / "kb" / SYNONYMS_FILE
+COPIES = 4
+TARGET_SECONDS = 2.0
+INDEX_LINE = re.compile(r"Search index: (?P<summary>.*; index step (?P<seconds>[\d.]+) s)")
+
+
+@dataclass(frozen=True)
+class Build:
+    label: str
+    seconds: float
+    summary: str
+    index_seconds: float
+    first_query_ms: float | None = None
+
+
+def prepare(folder: Path) -> Path:
+    """4 copies of the corpus side by side, and the writers' synonyms, in a folder of our own."""
+    corpus = folder / "corpus"
+    for number in range(1, COPIES + 1):
+        shutil.copytree(CORPUS, corpus / f"copy-{number}")
+    if SYNONYMS.is_file():
+        shutil.copyfile(SYNONYMS, corpus / SYNONYMS_FILE)
+    return corpus
+
+
+def kb_build(label: str, corpus: Path, out: Path) -> Build:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", "build", "--kb", str(corpus), "--out", str(out)],
+                            capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    match = INDEX_LINE.search(result.stderr)
+    if match is None:
+        raise RuntimeError(f"no 'Search index:' line in the build log:\n{result.stderr[-2000:]}")
+    print(f"{label}: {seconds:.0f} s; {match['summary']}", flush=True)
+    return Build(label, seconds, match["summary"], float(match["seconds"]))
+
+
+def edit(article: Path, word: str) -> None:
+    """A writer's small edit: one new sentence at the end of the article."""
+    with article.open("a", encoding="utf-8") as file:
+        file.write(f"\n\nThis article was reviewed for the {word} release.\n")
+
+
+def first_query_ms(index: SearchIndex, word: str) -> float:
+    """The first query after a switch opens the new generation; the edit must be findable at once."""
+    started = time.perf_counter()
+    results = index.search(parse_query(word))
+    elapsed = (time.perf_counter() - started) * 1000
+    if not results.hits:
+        raise RuntimeError(f"the running index does not find {word!r} after the rebuild")
+    return elapsed
+
+
+def disk_use(path: Path) -> str:
+    """`du` counts a hard-linked file once, as the disk does."""
+    return subprocess.run(["du", "-sh", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
+
+
+def run(folder: Path) -> tuple[list[Build], dict[str, str]]:
+    corpus, out = prepare(folder), folder / "out"
+    articles = sorted(corpus.glob("copy-3/**/*.md"))
+    builds = [kb_build("Full build (no previous index)", corpus, out)]
+    index = SearchIndex(out / "index")
+    for label, article, word in (("One article edited", articles[len(articles) // 2], "zanzibarite"),
+                                 ("Another article edited", articles[len(articles) // 3], "quetzalite")):
+        edit(article, word)
+        build = kb_build(label, corpus, out)
+        builds.append(replace(build, first_query_ms=first_query_ms(index, word)))
+    builds.append(kb_build("Nothing edited", corpus, out))
+    sizes = {"index (all generations kept)": disk_use(out / "index"),
+             "site (one generation)": disk_use((out / "site").resolve()),
+             "output folder": disk_use(out)}
+    return builds, sizes
+
+
+def report(builds: list[Build], sizes: dict[str, str], load: str, commit: str) -> str:
+    rows = "\n".join(
+        f"| {build.label} | {build.seconds:.0f} s | {build.index_seconds:.2f} s | "
+        f"{'' if build.first_query_ms is None else f'{build.first_query_ms:.0f} ms'} | {build.summary} |"
+        for build in builds)
+    edited = [build.index_seconds for build in builds if build.first_query_ms is not None]
+    verdict = "met" if max(edited) < TARGET_SECONDS else "NOT met"
+    size_lines = "\n".join(f"- {name}: {size}" for name, size in sizes.items())
+    return f"""
+`kb build` (commit {commit}) of {COPIES}x the shared corpus into one output folder, run from the
+shell (a subprocess) one build after another; load average when starting: {load}.
+
+| Build | `kb build` total | Index step | First query after the switch | The build's "Search index:" log line |
+|---|---|---|---|---|
+{rows}
+
+Target, index step with one article edited under {TARGET_SECONDS:.0f} s: **{verdict}** (worst {max(edited):.2f} s).
+The rest of each build is MkDocs rendering every page into a new site generation, which
+this work does not make incremental. The first query after a switch is timed in a process
+that held the index open across the rebuild, as the bridge does; it includes opening the
+new generation.
+
+Disk after the last build:
+
+{size_lines}
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="kb-publish-") as folder:
+        builds, sizes = run(Path(folder))
+    write_section("publish", "Publishing: incremental rebuilds", report(builds, sizes, load, commit))
+
+
+if __name__ == "__main__":
+    main()
