@@ -5,10 +5,13 @@ running bridge never serves a half-written site or index (see `bridge.search.lay
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.commands.build import build
@@ -21,11 +24,13 @@ MKDOCS_CONFIG = PROJECT_ROOT / "mkdocs.yml"
 OUR_KB = PROJECT_ROOT / "kb"
 SITE_LINK = "site"
 SITE_PREFIX = "site-gen-"
+BUILD_LOCK = ".kb-build.lock"
 LENIENT_VALIDATION = {
     "links": {"not_found": "info", "absolute_links": "info", "unrecognized_links": "info", "anchors": "info"},
     "nav": {"omitted_files": "info", "not_found": "info", "absolute_links": "info"},
 }
-PROGRESS_LOGGERS = ("mkdocs.commands.build", "mkdocs.plugins.kb_index")
+PROGRESS_LOGGERS = ("mkdocs.commands.build", "mkdocs.plugins.kb_index", "mkdocs.kb_build")
+log = logging.getLogger("mkdocs.kb_build")
 
 
 def _progress_and_warnings(record: logging.LogRecord) -> bool:
@@ -61,15 +66,29 @@ def build_site(kb_dir: Path, out_dir: Path, *, strict: bool) -> None:
     index_root = out_dir / "index"
     os.environ["KB_INDEX_DIR"] = str(index_root)
     show_build_log(quiet_info=not strict)
-    site = new_generation(out_dir, SITE_PREFIX)
-    try:
-        _render(kb_dir, site, strict=strict)
-    except BaseException:
-        discard_staged(index_root)
-        shutil.rmtree(site, ignore_errors=True)
-        raise
-    switch(out_dir / SITE_LINK, site)
-    publish_staged(index_root)
+    with _one_build_at_a_time(out_dir):
+        site = new_generation(out_dir, SITE_PREFIX)
+        try:
+            _render(kb_dir, site, strict=strict)
+        except BaseException:
+            discard_staged(index_root)
+            shutil.rmtree(site, ignore_errors=True)
+            raise
+        switch(out_dir / SITE_LINK, site)
+        publish_staged(index_root)
+
+
+@contextmanager
+def _one_build_at_a_time(out_dir: Path) -> Iterator[None]:
+    """A second build into the same folder waits for the first, rather than replacing the index it staged."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / BUILD_LOCK, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("Waiting for another kb build into %s to finish", out_dir)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _render(kb_dir: Path, site: Path, *, strict: bool) -> None:

@@ -1,6 +1,7 @@
 """Publishing without downtime: incremental re-indexing, and atomic switches under a running bridge."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ from mkdocs.exceptions import Abort
 
 from bridge.app import create_app
 from bridge.search.layout import current_generation, new_generation, read_meta, switch
-from bridge.site_build import SITE_LINK, SITE_PREFIX, build_site
+from bridge.site_build import BUILD_LOCK, SITE_LINK, SITE_PREFIX, build_site
 from tests.conftest import free_port, wait_until_up
 
 ARTICLE = Path("support/help-sheets/credits.md")
@@ -96,6 +97,20 @@ def test_a_failed_build_publishes_nothing(kb_copy: Path, tmp_path: Path) -> None
     with pytest.raises(Abort, match="strict mode"):
         build_site(kb_copy, out, strict=True)
     assert outputs(out) == before
+
+
+def test_a_second_build_into_the_same_folder_waits_for_the_first(kb_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / BUILD_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "build", "--kb", str(kb_copy), "--out", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        waiting = next((line for line in process.stderr if "Waiting for another kb build" in line), None)
+        assert waiting is not None and not (out / SITE_LINK).exists()
+    process.communicate(timeout=120)
+    assert process.returncode == 0
+    assert (out / SITE_LINK / "index.html").is_file()
 
 
 def test_a_site_folder_from_before_generations_becomes_the_previous_generation(tmp_path: Path) -> None:
