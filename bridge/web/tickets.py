@@ -31,7 +31,7 @@ from bridge.tickets.models import utc_now
 from bridge.tickets.policy import SupportPolicy, load_policy
 from bridge.tickets.service import MailSettings, TicketDesk, public_support, suggest_from_index
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_problem
-from bridge.web import csrf, database, search_api
+from bridge.web import csrf, database, search_api, site
 from bridge.web.errors import ApiError
 from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
@@ -262,10 +262,10 @@ def page(title: str, template: str, *, status: int = 200, **context: Any) -> tup
 def current_shell() -> Shell:
     """The shell of the site generation being served now, read once per generation."""
     state: _Tickets = current_app.extensions[EXTENSION]
-    site_dir = Path(current_app.config["KB_SITE_DIR"]).resolve()
-    shell = state.shells.get(site_dir)
+    generation = site.site_dir()
+    shell = state.shells.get(generation)
     if shell is None:
-        shell = state.shells[site_dir] = load_shell(site_dir)
+        shell = state.shells[generation] = load_shell(generation)
     return shell
 
 
