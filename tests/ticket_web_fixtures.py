@@ -5,9 +5,7 @@ PostgreSQL; each PostgreSQL test gets a schema of its own (selected through sear
 """
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,16 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from bridge.app import create_app
-from bridge.db import make_engine, upgrade_database
 from bridge.web import database, search_log_api, tickets
-from tests.conftest import skip_or_fail
+from tests.postgres import migrated_schema
 
-POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LONDON = ZoneInfo("Europe/London")
 FRIDAY_EVENING = datetime(2026, 11, 20, 17, 30, tzinfo=LONDON)
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -87,7 +80,7 @@ def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield request.getfixturevalue("database_file")
         return
-    yield from _postgres_schema()
+    yield from migrated_schema()
 
 
 @pytest.fixture
@@ -109,23 +102,3 @@ def make_app(built_kb: Path, database_file: str, tmp_path: Path) -> Iterator[Cal
     yield make
     for app in apps:
         close_app(app)
-
-
-def _postgres_schema() -> Iterator[str]:
-    admin = make_engine(POSTGRES_URL)
-    schema = f"kb_web_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is unreachable: {error.orig}")
-    try:
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        rendered = url.render_as_string(hide_password=False)
-        upgrade_database(rendered)
-        yield rendered
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()

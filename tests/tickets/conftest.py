@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from smtp_recorder import RecordingHandler
 
 from bridge.db import make_engine, make_session_factory, upgrade_database
+from tests.postgres import migrated_schema
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -53,23 +53,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> 
         upgrade_database(url)
         yield url
         return
-    yield from _postgres_schema(request.getfixturevalue("postgres_url"))
-
-
-def _postgres_schema(server_url: str) -> Iterator[str]:
-    schema = f"kb_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server_url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        rendered = url.render_as_string(hide_password=False)
-        upgrade_database(rendered)
-        yield rendered
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    yield from migrated_schema(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
