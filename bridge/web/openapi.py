@@ -162,12 +162,15 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
         },
         "SearchResults": {
             "type": "object",
-            "required": ["query", "total", "results", "suggestion"],
+            "required": ["search_id", "query", "total", "results", "suggestion", "confident"],
             "properties": {
+                "search_id": {**text, "description": "Quote it when a result is opened (POST /api/search-events/{id}/opened)."},
                 "query": text,
                 "total": {"type": "integer", "minimum": 0},
                 "results": {"type": "array", "items": _ref("Hit")},
                 "suggestion": {**nullable_text, "description": "A spelling suggestion, when there is one."},
+                "confident": {"type": "boolean",
+                              "description": "False when the best result may not answer the query: offer support first."},
             },
         },
         "Hit": {
