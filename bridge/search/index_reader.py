@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import accumulate, repeat
 from pathlib import Path
 
+import numpy as np
 from whoosh import index
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -45,8 +45,6 @@ HEADINGS = "headings"
 HEADING_WEIGHT = 1.0
 # Decoded postings kept per generation and process, counted in postings (8 bytes each).
 POSTINGS_CACHED = 4_000_000
-# When a query needs a term's weight in more than 1/16 of its sections, a dict beats a binary search each.
-LOOKUPS_PER_BUILD = 16
 # The most frequent words of `content` and `headings`, decoded in the background when a generation opens.
 WARM_TERMS = 300
 RESULTS_CACHED = 1_000
@@ -153,17 +151,18 @@ class _Generation:
         self.products = frozenset(_text(value) for value in searcher.lexicon("product"))
         self.vocabulary = frozenset(_text(word) for word in searcher.lexicon(f"spell_{CONTENT}"))
         articles: dict[str, int] = {}
-        self.article_of: list[int] = []
-        self.deleted: set[int] = set()
+        article_of: list[int] = []
+        self.live = np.ones(self.documents, dtype=bool)
         lengths: dict[str, list[int]] = {CONTENT: [], HEADINGS: [], PAIRS: []}
         for reader, base in searcher.reader().leaf_readers():
-            self.article_of += [articles.setdefault(url, len(articles)) for url in reader.column_reader("article")]
-            self.deleted.update(base + doc for doc in reader.deleted_docs_set)
+            article_of += [articles.setdefault(url, len(articles)) for url in reader.column_reader("article")]
+            self.live[[base + doc for doc in reader.deleted_docs_set]] = False
             for field, values in lengths.items():
                 column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
                 values += [byte_to_length(value) for value in column] if column is not None else [0] * reader.doc_count_all()
+        self.article_of = np.array(article_of, dtype=np.int32)
         self.averages = {field: searcher.field_length(field) / max(self.documents, 1) or 1.0 for field in lengths}
-        self.norms = {field: [K1 * (1 - B + B * length / self.averages[field]) for length in values]
+        self.norms = {field: K1 * (1 - B + B * np.array(values, dtype=np.float64) / self.averages[field])
                       for field, values in lengths.items()}
         if self.documents:
             searcher.stored_fields(0)  # opens the stored-fields file now, not on the first query
@@ -198,6 +197,7 @@ class _Postings:
         self.documents = generation.documents
         self.leaves = searcher.reader().leaf_readers()
         self._frequencies: dict[Term, int] = {}
+        self._contributions: dict[Term, np.ndarray] = {}
 
     def frequency(self, term: Term) -> int:
         if term not in self._frequencies:
@@ -207,59 +207,24 @@ class _Postings:
     def _factor(self, field: str, text: str) -> float:
         return idf(self.frequency(Term(field, text)), self.documents) * (K1 + 1)
 
-    def scores(self, term: Term) -> Mapping[int, float]:
+    def contributions(self, term: Term) -> np.ndarray:
         """A word scores in `content` and again, with its own length norm, in the short `headings`."""
-        scores = self._field_scores(term.field, term.text)
-        if term.field == CONTENT:
-            for doc, score in self._field_scores(HEADINGS, term.text).items():
-                scores[doc] += HEADING_WEIGHT * score
-        return scores
+        if term not in self._contributions:
+            total = np.zeros(self.documents)
+            docs, scores = self._field_vector(term.field, term.text)
+            total[docs] = scores
+            if term.field == CONTENT:
+                docs, scores = self._field_vector(HEADINGS, term.text)
+                total[docs] += HEADING_WEIGHT * scores
+            self._contributions[term] = total
+        return self._contributions[term]
 
-    def scores_for(self, term: Term, docs: Sequence[int]) -> Mapping[int, float]:
-        scores = self._field_scores(term.field, term.text, docs)
-        if term.field == CONTENT:
-            for doc, score in self._field_scores(HEADINGS, term.text, list(scores)).items():
-                scores[doc] += HEADING_WEIGHT * score
-        return scores
-
-    def upper_bound(self, term: Term) -> float:
-        bound = self._bound(term.field, term.text)
-        if term.field == CONTENT:
-            bound += HEADING_WEIGHT * self._bound(HEADINGS, term.text)
-        return bound
-
-    def _bound(self, field: str, text: str) -> float:
-        """BM25 of the term's heaviest posting in its shortest section, from the term's statistics."""
-        factor, average = self._factor(field, text), self.generation.averages[field]
-        bound = 0.0
-        for reader, _ in self.leaves:
-            try:
-                info = reader.term_info(field, text)
-            except TermNotFound:
-                continue
-            weight = info.max_weight()
-            bound = max(bound, factor * weight / (weight + K1 * (1 - B + B * info.min_length() / average)))
-        return bound
-
-    def _field_scores(self, field: str, text: str, docs: Sequence[int] | None = None) -> dict[int, float]:
-        """BM25 contributions of a term in one field: for every section with it, or for those of `docs` (ascending).
-
-        Only the sections asked for are scored (Python arithmetic per section); reading the
-        postings is C-level work, done once per term and cached.
-        """
-        postings, norms, factor = self._postings(field, text), self.generation.norms[field], self._factor(field, text)
-        if docs is None:
-            return {doc: factor * weight / (weight + norms[doc]) for doc, weight in zip(postings.docs, postings.weights)}
-        if len(docs) * LOOKUPS_PER_BUILD > len(postings):
-            weights = dict(zip(postings.docs, postings.weights))
-            return {doc: factor * weights[doc] / (weights[doc] + norms[doc]) for doc in docs if doc in weights}
-        found, ids, count, position = {}, postings.docs, len(postings), 0
-        for doc in docs:
-            position = bisect_left(ids, doc, position)
-            if position < count and ids[position] == doc:
-                weight = postings.weights[position]
-                found[doc] = factor * weight / (weight + norms[doc])
-        return found
+    def _field_vector(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """A term's sections and BM25 contributions in one field."""
+        postings = self._postings(field, text)
+        docs = np.frombuffer(postings.docs, dtype=np.int32)
+        weights = np.frombuffer(postings.weights, dtype=np.float32).astype(np.float64)
+        return docs, self._factor(field, text) * weights / (weights + self.generation.norms[field][docs])
 
     def _postings(self, field: str, text: str) -> _TermPostings:
         key = (field, text)
@@ -269,9 +234,11 @@ class _Postings:
             self.generation.postings_cache.put(key, postings, len(postings))
         return postings
 
-    def documents_with(self, field: str, text: str) -> set[int]:
-        """Every section with the term (a product, say), for filtering rather than scoring."""
-        return set(self._postings(field, text).docs)
+    def sections_with(self, field: str, text: str) -> np.ndarray:
+        """Which sections have the term (a product, say), for filtering rather than scoring."""
+        mask = np.zeros(self.documents, dtype=bool)
+        mask[np.frombuffer(self._postings(field, text).docs, dtype=np.int32)] = True
+        return mask
 
     def tokens(self, text: str) -> list[tuple[str, str]]:
         return [(token.original, token.text) for token in self.generation.word_chain(text, keeporiginal=True)]
@@ -351,8 +318,8 @@ class SearchIndex:
                        product: str | None) -> SearchResults:
         postings = _Postings(generation, generation.searcher)
         planned = plan_query(query, postings, generation.synonyms)
-        allowed = postings.documents_with("product", product) if product else None
-        ranking = rank(planned.plan, postings, generation.article_of, limit, allowed, generation.deleted)
+        allowed = generation.live & postings.sections_with("product", product) if product else generation.live
+        ranking = rank(planned.plan, postings, generation.article_of, limit, allowed)
         stored = [postings.searcher.stored_fields(hit.doc) for hit in ranking.hits]
         marked = self._marked_words(planned, postings)
         candidates = word_pattern(word[:-1] if word.endswith("i") else word for word in marked)

@@ -1,26 +1,21 @@
 """Ranking sections for a planned query, then keeping each article's best section.
 
-Whoosh's own matchers walk every posting of every term in Python, field by field; on a large
-help centre an any-word query over five fields costs hundreds of milliseconds. Here the work is
-steered by document frequency instead (MaxScore, as in Lucene and most engines): the rarer
-concepts of a query produce the candidate sections and their scores (their postings are read
-whole, in blocks, and cached by the reader). A common word can add at most its upper bound to a
-candidate, so it is looked up only for the candidates that could still reach the top `limit`
-articles with it. The engine stays behind the `Postings` protocol; this module never imports it.
+Every section is scored, exactly: each term's BM25 contributions are a vector over all sections
+(numpy), so a concept is the best of its alternatives and a section's score the sum of its
+concepts and word pairs, a few vector operations whatever the number of postings. Scoring
+sections one at a time in Python (MaxScore over posting lists, which this replaced) had to skip
+sections matching only common words to stay fast, and so missed answers whose title holds the
+customer's common words but not the one rare word they typed. The engine stays behind the
+`Postings` protocol; this module never imports it.
 """
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-# Concepts in at most this share of sections are read whole to find candidates; commoner ones
-# are only looked up for the candidates the rarer ones found.
-SELECTIVE_SHARE = 0.03
-MIN_SELECTIVE = 500
-
+import numpy as np
 
 @dataclass(frozen=True)
 class Term:
@@ -68,14 +63,8 @@ class Postings(Protocol):
     def frequency(self, term: Term) -> int:
         """Sections containing the term."""
 
-    def scores(self, term: Term) -> Mapping[int, float]:
-        """Every section containing the term, with the term's BM25 contribution."""
-
-    def scores_for(self, term: Term, docs: Sequence[int]) -> Mapping[int, float]:
-        """The term's contributions for those of `docs` (ascending) that contain it."""
-
-    def upper_bound(self, term: Term) -> float:
-        """No section gets more than this from the term."""
+    def contributions(self, term: Term) -> np.ndarray:
+        """The term's BM25 contribution to every section (`documents` floats), 0 where it is absent."""
 
 
 @dataclass
@@ -100,119 +89,25 @@ def idf(frequency: int, documents: int) -> float:
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
-class _Scorer:
-    """Per-query state: each concept's contributions, read whole or only for candidates."""
-
-    def __init__(self, plan: Plan, postings: Postings) -> None:
-        self.plan, self.postings = plan, postings
-        self.frequency = [sum(min((postings.frequency(t) for t in alt.terms), default=0) for alt in concept.alternatives)
-                          for concept in plan.concepts]
-        self.whole: dict[int, dict[int, float]] = {}
-
-    def _alternative_docs(self, alternative: Alternative, docs: Sequence[int] | None) -> dict[int, float]:
-        """Sections matching every term of the alternative (among `docs` if given), with its weighted score."""
-        terms = sorted(alternative.terms, key=self.postings.frequency)
-        if not terms or self.postings.frequency(terms[0]) == 0:
-            return {}
-        scores = dict(self.postings.scores(terms[0]) if docs is None else self.postings.scores_for(terms[0], docs))
-        for term in terms[1:]:
-            if not scores:
-                break
-            found = self.postings.scores_for(term, sorted(scores))
-            scores = {doc: score + found[doc] for doc, score in scores.items() if doc in found}
-        weight = alternative.weight
-        return scores if weight == 1.0 else {doc: weight * score for doc, score in scores.items()}
-
-    def concept_scores(self, index: int, docs: Sequence[int] | None = None) -> dict[int, float]:
-        """The concept's best alternative per section: all sections, or only `docs` (ascending)."""
-        if index in self.whole:
-            whole = self.whole[index]
-            return whole if docs is None else {doc: whole[doc] for doc in docs if doc in whole}
-        first, *others = self.plan.concepts[index].alternatives
-        best = self._alternative_docs(first, docs)
-        for alternative in others:
-            for doc, score in self._alternative_docs(alternative, docs).items():
-                if score > best.get(doc, 0.0):
-                    best[doc] = score
-        if docs is None:
-            self.whole[index] = best
-        return best
-
-    def upper_bound(self, index: int) -> float:
-        return max((alt.weight * sum(self.postings.upper_bound(t) for t in alt.terms)
-                    for alt in self.plan.concepts[index].alternatives), default=0.0)
-
-    def bonus_scores(self, docs: Sequence[int], terms: Sequence[Term]) -> dict[int, float]:
-        total: dict[int, float] = {}
-        for term in terms:
-            for doc, score in self.postings.scores_for(term, docs).items():
-                total[doc] = total.get(doc, 0.0) + self.plan.bonus_weight * score
-        return total
+def _alternative_scores(alternative: Alternative, postings: Postings) -> np.ndarray:
+    """The alternative's weighted score in every section that has all of its terms, 0 elsewhere."""
+    total = np.zeros(postings.documents)
+    present = np.ones(postings.documents, dtype=bool)
+    for term in alternative.terms:
+        if not postings.frequency(term):
+            return np.zeros(postings.documents)
+        contributions = postings.contributions(term)
+        total += contributions
+        present &= contributions > 0
+    return np.where(present, alternative.weight * total, 0.0)
 
 
-def _intersect(scorer: _Scorer, concepts: Sequence[int]) -> set[int]:
-    """Sections matching every one of `concepts`: the rarest read whole, the others looked up."""
-    docs: set[int] | None = None
-    for index in sorted(concepts, key=lambda i: scorer.frequency[i]):
-        if docs is None:
-            docs = set(scorer.concept_scores(index))
-        elif docs:
-            docs &= scorer.concept_scores(index, sorted(docs)).keys()
-    return docs or set()
-
-
-def _add(totals: dict[int, float], scores: Mapping[int, float]) -> None:
-    for doc, score in scores.items():
-        totals[doc] = totals.get(doc, 0.0) + score
-
-
-def _top_articles(scores: Mapping[int, float], docs: Collection[int], article_of: Sequence[int],
-                  limit: int) -> list[int]:
-    """The best of `docs` for each of the `limit` best articles, best first.
-
-    The best sections are nearly always among the top few times `limit` sections, so only those
-    are sorted; more are looked at only when they hold fewer than `limit` articles.
-    """
-    size = limit * 4
-    while True:
-        sample = heapq.nlargest(size, docs, key=scores.__getitem__)
-        best, seen = [], set()
-        for doc in sample:
-            if article_of[doc] not in seen:
-                seen.add(article_of[doc])
-                best.append(doc)
-                if len(best) == limit:
-                    return best
-        if len(sample) == len(docs):
-            return best
-        size *= 4
-
-
-def _candidates(scorer: _Scorer, selective: float, allowed: set[int] | None,
-                excluded: Collection[int]) -> tuple[list[int], dict[int, float]]:
-    """The concepts that find candidates, and the candidates with their scores from those concepts.
-
-    Required concepts (codes, quoted phrases) must all match; otherwise any selective concept
-    will do, or the rarest concept when none is selective.
-    """
-    frequency = scorer.frequency
-    required = [i for i, concept in enumerate(scorer.plan.concepts) if concept.required and frequency[i]]
-    if required:
-        docs = sorted(_intersect(scorer, required))
-        partial: dict[int, float] = dict.fromkeys(docs, 0.0)
-        for i in required:
-            _add(partial, scorer.concept_scores(i, docs))
-        essential = required
-    else:
-        matching = [i for i in range(len(frequency)) if frequency[i]]
-        essential = [i for i in matching if frequency[i] <= selective] or sorted(matching, key=frequency.__getitem__)[:1]
-        partial = dict(scorer.concept_scores(essential[0])) if essential else {}  # a copy: it is added to
-        for i in essential[1:]:
-            _add(partial, scorer.concept_scores(i))
-    if allowed is not None or excluded:
-        partial = {doc: score for doc, score in partial.items()
-                   if (allowed is None or doc in allowed) and doc not in excluded}
-    return essential, partial
+def _concept_scores(concept: Concept, postings: Postings) -> np.ndarray:
+    """The concept's best alternative in every section."""
+    best = np.zeros(postings.documents)
+    for alternative in concept.alternatives:
+        np.maximum(best, _alternative_scores(alternative, postings), out=best)
+    return best
 
 
 def _weight(concept: Concept, postings: Postings, documents: int) -> float:
@@ -221,64 +116,63 @@ def _weight(concept: Concept, postings: Postings, documents: int) -> float:
                    default=0), documents)
 
 
-def _score_the_rest(scorer: _Scorer, partial: dict[int, float], later: list[tuple[float, int | Term]],
-                    article_of: Sequence[int], limit: int) -> tuple[Collection[int], dict[int, dict[int, float]]]:
-    """Add the common concepts and pairs (`later`, by upper bound) to the candidates that can still make the top.
+def _top_articles(scores: np.ndarray, article_of: np.ndarray, limit: int) -> list[int]:
+    """The best section of each of the `limit` best articles, best first (sections scoring 0 do not match).
 
-    Before each, a candidate whose score plus everything still to come stays under the
-    `limit`-th best article's score so far is dropped: it can no longer reach the page.
-    Returns the remaining candidates and each concept's scores among them.
+    The best sections are nearly always among the top few times `limit` sections, so only those
+    are sorted; more are looked at only when they hold fewer than `limit` articles.
     """
-    found: dict[int, dict[int, float]] = {}
-    survivors: Collection[int] = partial.keys()
-    for position, (_, item) in enumerate(later):
-        top = _top_articles(partial, survivors, article_of, limit)
-        floor = (partial[top[-1]] if len(top) == limit else 0.0) - sum(bound for bound, _ in later[position:])
-        survivors = sorted(doc for doc in survivors if partial[doc] >= floor)
-        if isinstance(item, int):
-            found[item] = scorer.concept_scores(item, survivors)
-            _add(partial, found[item])
-        else:
-            _add(partial, scorer.bonus_scores(survivors, [item]))
-    return survivors, found
+    matching = int(np.count_nonzero(scores))
+    size = limit * 4
+    while True:
+        size = min(size, matching)
+        if size == 0:
+            return []
+        sample = np.argpartition(scores, -size)[-size:]
+        sample = sample[np.argsort(-scores[sample], kind="stable")]
+        best, seen = [], set()
+        for doc, article in zip(sample.tolist(), article_of[sample].tolist()):
+            if article not in seen:
+                seen.add(article)
+                best.append(doc)
+                if len(best) == limit:
+                    return best
+        if size == matching:
+            return best
+        size *= 4
 
 
-def rank(plan: Plan, postings: Postings, article_of: Sequence[int], limit: int,
-         allowed: set[int] | None = None, excluded: Collection[int] = frozenset()) -> Ranking:
+def _indexed(concept: Concept, postings: Postings) -> bool:
+    """True when some way to match the concept has all its terms somewhere in the index."""
+    return any(all(postings.frequency(term) for term in alternative.terms) for alternative in concept.alternatives)
+
+
+def rank(plan: Plan, postings: Postings, article_of: np.ndarray, limit: int,
+         allowed: np.ndarray | None = None) -> Ranking:
     """The best section of each matching article, best article first, and how many articles match.
 
-    Every concept and word pair adds its BM25 score where it matches (see `_candidates` for
-    which sections are considered); `total` counts the articles among the candidates, the list
-    a customer could page through. `allowed` restricts the search to some sections (a product
-    filter); `excluded` sections (deleted by an incremental update but still in their segment)
-    never match.
+    A section matches when it has any concept, and all required ones (a code or quoted phrase
+    that some section has; one that no section has only lowers the coverage). Its score is the
+    sum of its concepts' and word pairs' BM25 contributions. `allowed` marks the sections that
+    may match at all (a product filter, minus sections deleted by an incremental update).
     """
     concepts = plan.concepts
     documents = max(postings.documents, 1)
     weights = tuple(_weight(concept, postings, documents) for concept in concepts)
-    scorer = _Scorer(plan, postings)
-    selective = max(MIN_SELECTIVE, SELECTIVE_SHARE * documents)
-    essential, partial = _candidates(scorer, selective, allowed, excluded)
-    if not partial:
-        return Ranking(weights=weights)
-    rare_pairs = [term for term in plan.bonus if postings.frequency(term) <= selective]
-    _add(partial, scorer.bonus_scores(sorted(partial), rare_pairs))
-    later: list[tuple[float, int | Term]] = [(scorer.upper_bound(i), i) for i in range(len(concepts))
-                                             if i not in essential and scorer.frequency[i]]
-    later += [(plan.bonus_weight * postings.upper_bound(term), term) for term in plan.bonus
-              if term not in rare_pairs and postings.frequency(term)]
-    later.sort(key=lambda item: item[0], reverse=True)
-    survivors, found = _score_the_rest(scorer, partial, later, article_of, limit)
-
-    def matches(index: int, doc: int) -> bool:
-        if index in found:
-            return doc in found[index]
-        if index in scorer.whole:
-            return doc in scorer.whole[index]
-        return bool(scorer.frequency[index])  # a required concept, which every candidate has
-
+    by_concept = [_concept_scores(concept, postings) for concept in concepts]
+    scores = np.sum(by_concept, axis=0) if by_concept else np.zeros(postings.documents)
+    candidates = scores > 0
+    for concept, concept_scores in zip(concepts, by_concept):
+        if concept.required and _indexed(concept, postings):
+            candidates &= concept_scores > 0
+    if allowed is not None:
+        candidates &= allowed
+    for term in plan.bonus:
+        if postings.frequency(term):
+            scores += plan.bonus_weight * postings.contributions(term)
+    scores = np.where(candidates, scores, 0.0)
     hits = []
-    for doc in _top_articles(partial, survivors, article_of, limit):
-        matched = tuple(weights[i] if matches(i, doc) else 0.0 for i in range(len(concepts)))
-        hits.append(Ranked(doc=doc, score=partial[doc], coverage=sum(matched) / (sum(weights) or 1.0), matched=matched))
-    return Ranking(hits=hits, total=len(set(map(article_of.__getitem__, partial))), weights=weights)
+    for doc in _top_articles(scores, article_of, limit):
+        matched = tuple(weight if concept_scores[doc] > 0 else 0.0 for weight, concept_scores in zip(weights, by_concept))
+        hits.append(Ranked(doc=doc, score=float(scores[doc]), coverage=sum(matched) / (sum(weights) or 1.0), matched=matched))
+    return Ranking(hits=hits, total=int(np.unique(article_of[candidates]).size), weights=weights)
