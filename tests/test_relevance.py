@@ -192,7 +192,8 @@ def test_snippets_mark_query_words_and_escape_the_rest() -> None:
     (Evidence(coverage=0.7, topic_coverage=0.7, scores=[9, 8, 8, 8, 8], products=["a", "b", "c", "d", "e"]), False),
     (Evidence(coverage=0.7, topic_coverage=0.7, scores=[9, 8, 8, 8, 8], products=["a"] * 5), True),
     (Evidence(coverage=0.7, topic_coverage=0.7, scores=[20, 8, 8, 8, 8], products=["a", "b", "c", "d", "e"]), True),
-    (Evidence(coverage=0.5, topic_coverage=0.5, scores=[50, 1], products=["a", "a"]), False),
+    (Evidence(coverage=0.3, topic_coverage=0.3, scores=[50, 1], products=["a", "a"]), False),
+    (Evidence(coverage=0.5, topic_coverage=0.1, scores=[50, 1], products=["a", "a"]), False),
     (Evidence(coverage=0.0, topic_coverage=0.0, scores=[], products=[]), False),
 ])
 def test_confidence_needs_coverage_and_topic_or_a_clear_list(evidence: Evidence, confident: bool) -> None:

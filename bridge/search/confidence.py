@@ -12,11 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-FULL_COVERAGE = 0.9
-PARTIAL_COVERAGE = 0.6
-TOPIC_COVERAGE = 0.4
+# Fitted on benchmarks/relevance/queries.yml and holdout.yml together (155 answerable, 35
+# unanswerable queries): the rounded values with the fewest answerable queries called unsure while
+# at least two thirds of the unanswerable ones are. Customers' own words leave much of a query
+# uncovered even by the right article, so the bar for "most of the query" is low; unseen.yml
+# checks the fit on queries it was not fitted to (benchmarks/RESULTS.md).
+FULL_COVERAGE = 0.75
+PARTIAL_COVERAGE = 0.35
+TOPIC_COVERAGE = 0.2
 CLEAR_LEAD = 1.25
-SAME_PRODUCT = 0.6
+SAME_PRODUCT = 0.4
 NEIGHBOURS = 5
 
 
