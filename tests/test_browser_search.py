@@ -28,6 +28,17 @@ def test_typing_shows_the_answer_and_enter_opens_it(served_kb: str, page) -> Non
     page.wait_for_function("!location.search.includes('sid=')")
 
 
+def test_a_misspelt_search_offers_did_you_mean_and_searches_again(served_kb: str, page) -> None:
+    open_search(page, served_kb, "invoise")
+    retry = page.locator(".kb-search-suggestion button", has_text="invoice")
+    retry.wait_for()
+    assert page.locator(".kb-search-suggestion").inner_text() == "Did you mean invoice?"
+    retry.click()
+    assert page.locator("input.md-search__input").input_value() == "invoice"
+    page.locator(".kb-search-suggestion").wait_for(state="hidden")
+    page.locator(".md-search-result__item", has_text="invoice").first.wait_for()
+
+
 def test_a_search_with_no_answer_offers_contact_support_with_the_query(served_kb: str, page) -> None:
     open_search(page, served_kb, "xylophone zeppelin")
     contact = page.locator(".md-search-result__list a", has_text="Contact support")

@@ -15,6 +15,9 @@ const SITE_ROOT = new URL("../../", self.location)
 /* A random id for this page's searches, so the bridge keeps the query a customer settled on. */
 const VISIT = Array.from(crypto.getRandomValues(new Uint8Array(12)), byte => byte.toString(16).padStart(2, "0")).join("")
 
+/* Material's RESULT message carries only list items; "did you mean" reaches the page (kb-search.js) here. */
+const suggestions = new BroadcastChannel("kb-search")
+
 let timer = null
 let inFlight = null
 
@@ -47,6 +50,7 @@ async function search(query) {
     if (response.status >= 500) throw new Error(`bridge answered ${response.status}`)
     const body = await response.json()
     post(response.ok ? toItems(body, query) : [contactItem(query, "none", body.error.message)])
+    suggestions.postMessage({ query, suggestion: response.ok ? body.suggestion : null })
   } catch (error) {
     if (error.name !== "AbortError") post([contactItem(query, "unavailable")])
   }
