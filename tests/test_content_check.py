@@ -87,6 +87,21 @@ def test_broken_links_and_anchors_are_reported_with_their_line(tmp_path: Path) -
     ]
 
 
+@pytest.mark.parametrize(("synonyms", "expected"), [
+    ("- [sign in, log in]\n- [refund]\n- [bill, 3]\n", ["synonyms.yml:2: a synonym group must be a list of at least "
+                                                      "two words or phrases", "synonyms.yml:3: a synonym group must "
+                                                      "be a list of at least two words or phrases"]),
+    ("- [sign in, log in\n- [bill, invoice]\n", ["synonyms.yml:2: synonyms are not valid YAML: expected ',' or ']', "
+                                                 "but got '['"]),
+    ("sign in: log in\n", ["synonyms.yml:1: synonyms must be a list of groups, e.g. `- [sign in, log in, login]`"]),
+    ("# none yet\n", []),
+])
+def test_bad_synonym_groups_are_reported_with_their_line(tmp_path: Path, synonyms: str, expected: list[str]) -> None:
+    write(tmp_path, "a.md", GOOD)
+    write(tmp_path, "synonyms.yml", synonyms)
+    assert messages(tmp_path) == expected
+
+
 def test_anchors_follow_mkdocs_slugs_with_duplicates() -> None:
     text = "# Title\n## CRITICAL (red)\n## Steps\n## Steps\n## Custom {#my-id}\n"
     assert heading_anchors(text) == {"title", "critical-red", "steps", "steps_1", "my-id"}

@@ -9,9 +9,12 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import yaml
 from markdown.extensions.toc import slugify
 
 from bridge.content.frontmatter import FrontMatterError, Problem, schema_problems, split_front_matter
+from bridge.search.layout import SYNONYMS_FILE
+from bridge.search.synonyms import GROUP_RULE, is_group
 
 FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -88,4 +91,26 @@ def check_kb(kb_dir: Path, products: set[str]) -> list[Problem]:
             continue
         problems += schema_problems(path, front, products)
         problems += link_problems(path, text, kb_dir, anchors_of)
-    return problems
+    return problems + synonym_problems(kb_dir / SYNONYMS_FILE)
+
+
+def synonym_problems(path: Path) -> list[Problem]:
+    """Each bad group of the writers' synonyms file, at its line.
+
+    Search ignores a broken file rather than fail (see `load_synonyms`), so this is where a
+    writer learns of it.
+    """
+    if not path.is_file():
+        return []
+    try:
+        document = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return [Problem(path, mark.line + 1 if mark else 1, f"synonyms are not valid YAML: {getattr(exc, 'problem', exc)}")]
+    if document is None:
+        return []
+    if not isinstance(document, yaml.SequenceNode):
+        return [Problem(path, document.start_mark.line + 1,
+                        "synonyms must be a list of groups, e.g. `- [sign in, log in, login]`")]
+    return [Problem(path, node.start_mark.line + 1, f"a synonym group {GROUP_RULE}")
+            for node in document.value if not is_group(yaml.safe_load(yaml.serialize(node)))]

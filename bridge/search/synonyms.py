@@ -72,10 +72,18 @@ def parse_groups(data: object, normalise: Callable[[str], Tokens]) -> list[list[
         raise SynonymsError("the file must be a list of groups, e.g. `- [sign in, log in, login]`")
     groups = []
     for number, group in enumerate(data, start=1):
-        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(entry, str) for entry in group):
-            raise SynonymsError(f"group {number} must be a list of at least two words or phrases, got {group!r}")
+        if not is_group(group):
+            raise SynonymsError(f"group {number} {GROUP_RULE}, got {group!r}")
         groups.append([normalise(entry) for entry in group])
     return groups
+
+
+GROUP_RULE = "must be a list of at least two words or phrases"
+
+
+def is_group(group: object) -> bool:
+    """True for a synonym group as writers must write it: a list of two or more strings."""
+    return isinstance(group, list) and len(group) >= 2 and all(isinstance(entry, str) and entry.strip() for entry in group)
 
 
 def load_synonyms(path: Path, normalise: Callable[[str], Tokens]) -> Synonyms:
