@@ -86,7 +86,8 @@ def reciprocal_rank(rank: int | None) -> float:
 
 
 def evaluate(search: Callable[[str], Answered], data: dict) -> Scores:
-    ranks = [first_hit(search(entry["q"]), entry["targets"]) for entry in data["answerable"]]
+    answered = [search(entry["q"]) for entry in data["answerable"]]
+    ranks = [first_hit(answer, entry["targets"]) for answer, entry in zip(answered, data["answerable"])]
     count = len(ranks)
     by_kind: dict[str, list[float]] = {}
     for entry, rank in zip(data["answerable"], ranks):
@@ -96,7 +97,7 @@ def evaluate(search: Callable[[str], Answered], data: dict) -> Scores:
         success_at_1=sum(rank == 1 for rank in ranks) / count,
         success_at_5=sum(bool(rank) and rank <= 5 for rank in ranks) / count,
         unsure_unanswerable=sum(not search(entry["q"]).confident for entry in data["unanswerable"]),
-        unsure_answerable=sum(not search(entry["q"]).confident for entry in data["answerable"]),
+        unsure_answerable=sum(not answer.confident for answer in answered),
         mrr_by_kind={kind: sum(values) / len(values) for kind, values in sorted(by_kind.items())},
     )
 

@@ -37,6 +37,28 @@ class NewTicket:
     suggested_articles: Sequence[Mapping[str, str]] = ()
 
 
+def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, respond_by: datetime,
+               now: datetime) -> Ticket:
+    """The row for a submission, before it is stored: no id or reference yet."""
+    return Ticket(
+        email=draft.email,
+        name=draft.name,
+        product=draft.product,
+        subject=draft.subject,
+        description=draft.description,
+        request_type=draft.request_type,
+        covered=covered,
+        priority=draft.priority,
+        query=draft.query,
+        page=draft.page,
+        suggested_articles=[{"title": article["title"], "url": article["url"]} for article in draft.suggested_articles],
+        acknowledge_by=acknowledge_by,
+        respond_by=respond_by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def create_ticket(
     session: Session,
     draft: NewTicket,
@@ -54,23 +76,7 @@ def create_ticket(
     mail fails, nothing is stored and the error propagates.
     """
     now = utc_now()
-    ticket = Ticket(
-        email=draft.email,
-        name=draft.name,
-        product=draft.product,
-        subject=draft.subject,
-        description=draft.description,
-        request_type=draft.request_type,
-        covered=covered,
-        priority=draft.priority,
-        query=draft.query,
-        page=draft.page,
-        suggested_articles=[{"title": article["title"], "url": article["url"]} for article in draft.suggested_articles],
-        acknowledge_by=acknowledge_by,
-        respond_by=respond_by,
-        created_at=now,
-        updated_at=now,
-    )
+    ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now)
     try:
         session.add(ticket)
         session.flush()

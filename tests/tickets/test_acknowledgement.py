@@ -7,28 +7,16 @@ from datetime import UTC, datetime
 from ticket_samples import ACKNOWLEDGE_BY, RESPOND_BY, compose, draft
 
 from bridge.tickets.models import Ticket
+from bridge.tickets.store import new_ticket
 
 
 def stored_ticket(**changes: object) -> Ticket:
     """A ticket as create_ticket hands it to compose_mail: stored, numbered and referenced."""
     submission = draft(**{key: value for key, value in changes.items() if key not in ("acknowledge_by", "respond_by")})
-    return Ticket(
-        id=123,
-        reference="KB-0000123-K",
-        email=submission.email,
-        name=submission.name,
-        product=submission.product,
-        subject=submission.subject,
-        description=submission.description,
-        request_type=submission.request_type,
-        covered=True,
-        priority=submission.priority,
-        query=submission.query,
-        page=submission.page,
-        suggested_articles=[dict(article) for article in submission.suggested_articles],
-        acknowledge_by=changes.get("acknowledge_by", ACKNOWLEDGE_BY),
-        respond_by=changes.get("respond_by", RESPOND_BY),
-    )
+    ticket = new_ticket(submission, covered=True, acknowledge_by=changes.get("acknowledge_by", ACKNOWLEDGE_BY),
+                        respond_by=changes.get("respond_by", RESPOND_BY), now=datetime(2026, 6, 30, 9, 0, tzinfo=UTC))
+    ticket.id, ticket.reference = 123, "KB-0000123-K"
+    return ticket
 
 
 def test_deadlines_are_shown_in_the_desks_local_time() -> None:
