@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+Answer = TypeVar("Answer")
+
+
+def eventually(probe: Callable[[], Answer], done: Callable[[Answer], bool], seconds: float = 10) -> Answer:
+    """`probe()` again until `done` holds of its answer or `seconds` pass; the last answer, for the assertion.
+
+    For what the bridge does in the background: it switches to a newly published index only
+    once it has opened and warmed it.
+    """
+    deadline = time.monotonic() + seconds
+    while not done(answer := probe()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return answer
 
 
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:

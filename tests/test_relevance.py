@@ -14,12 +14,13 @@ from bridge.search.cache import LRUCache
 from bridge.search.confidence import Evidence, is_confident
 from bridge.search.index_reader import SearchIndex
 from bridge.search.index_writer import write_index
-from bridge.search.layout import publish_staged
+from bridge.search.layout import CURRENT, new_generation, publish_staged, switch
 from bridge.search.query import parse_query
 from bridge.search.snippets import snippet, word_pattern
 from bridge.search.spelling import edit_distance, typos_allowed, variants
 from bridge.search.synonyms import Synonyms, SynonymsError, load_synonyms, parse_groups
 from bridge.search.types import SearchResults, Section
+from tests.conftest import eventually
 
 FILLER = "Nothing else in this paragraph matters for the search. " * 3
 
@@ -43,14 +44,19 @@ ARTICLES = {
 }
 
 
+def one_section_each() -> list[Section]:
+    """The articles above, one section each."""
+    return [Section(article_url=url, url=f"{url}#top", title=title, heading=title, text=text, product=product,
+                    type="help-sheet") for url, (title, product, text) in ARTICLES.items()]
+
+
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     """The articles above, one section each, with synonyms as writers would keep them."""
     root = tmp_path_factory.mktemp("small") / "index"
     synonyms = root.parent / "synonyms.yml"
     synonyms.write_text("- [sign in, log in, login]\n- [password, passcode]\n", encoding="utf-8")
-    sections = [Section(article_url=url, url=f"{url}#top", title=title, heading=title, text=text, product=product,
-                        type="help-sheet") for url, (title, product, text) in ARTICLES.items()]
+    sections = one_section_each()
     write_index(sections, root, synonyms=synonyms)
     publish_staged(root)
     return SearchIndex(root)
@@ -211,13 +217,17 @@ def test_the_cache_keeps_the_most_recently_used_within_its_capacity() -> None:
     assert cache.get("huge") is None
 
 
+def publish(sections: list[Section], root: Path) -> None:
+    """Index `sections` under `root` and make them the current generation, as `kb build` does."""
+    write_index(sections, root)
+    publish_staged(root)
+
+
 def test_an_incremental_update_hides_the_old_sections(tmp_path: Path) -> None:
     """An edited article is re-indexed into a new segment; its old sections linger, deleted, and must not match."""
     root = tmp_path / "index"
-    sections = [Section(article_url=url, url=f"{url}#top", title=title, heading=title, text=text, product=product,
-                        type="help-sheet") for url, (title, product, text) in ARTICLES.items()]
-    write_index(sections, root)
-    publish_staged(root)
+    sections = one_section_each()
+    publish(sections, root)
     index = SearchIndex(root)
     assert articles(search(index, "reconnect the account")) == ["banking/feed-stopped/"]
     edited = [section if section.article_url != "banking/feed-stopped/" else
@@ -225,7 +235,20 @@ def test_an_incremental_update_hides_the_old_sections(tmp_path: Path) -> None:
                       text="If the bank feed stops, authorise the connection again. " + FILLER,
                       product=section.product, type=section.type)
               for section in sections]
-    write_index(edited, root)
-    publish_staged(root)
-    assert search(index, "reconnect the account").hits == []
+    publish(edited, root)
+    assert eventually(lambda: search(index, "reconnect the account").hits, lambda hits: hits == []) == []
     assert articles(search(index, "authorise the connection")) == ["banking/feed-stopped/"]
+
+
+def test_a_damaged_new_index_is_skipped_and_the_old_one_keeps_answering(tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    sections = one_section_each()
+    publish(sections, root)
+    index = SearchIndex(root)
+    damaged = new_generation(root)
+    switch(root / CURRENT, damaged)
+    answers = [articles(search(index, f"reconnect the account {number}")) for number in range(50)]
+    assert answers == [["banking/feed-stopped/"]] * 50
+
+    publish(sections[:1], root)
+    assert eventually(lambda: index.info().articles, lambda count: count == 1) == 1
