@@ -1,17 +1,20 @@
 """`POST /api/tickets` and `GET /api/support-policy`, through the Flask test client, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from bridge.tickets.models import OutboxMessage, Ticket
 from bridge.tickets.policy import load_policy
 from bridge.web import database
+from tests.conftest import skip_or_fail
 from tests.ticket_web_fixtures import (  # noqa: F401 (fixtures)
     FRIDAY_EVENING,
     LONDON,
@@ -24,6 +27,8 @@ from tests.ticket_web_fixtures import (  # noqa: F401 (fixtures)
 )
 
 REFERENCE = re.compile(r"KB-\d{7}-\d")
+# The machine's Redis, in a database of its own that the test empties.
+REDIS_URL = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def post(app, body, **kwargs):
@@ -170,6 +175,22 @@ def test_each_client_may_send_only_so_many_tickets(make_app) -> None:
     other = client.post("/api/tickets", json=valid_ticket(), environ_base={"REMOTE_ADDR": "192.0.2.44"})
     with other:
         assert other.status_code == 201
+
+
+def test_workers_sharing_a_redis_store_share_the_limit(make_app) -> None:
+    """Two bridges stand for two gunicorn workers; with `memory://` each would allow the client its own 2."""
+    try:
+        store = redis.Redis.from_url(REDIS_URL)
+        store.flushdb()
+    except redis.ConnectionError as error:
+        skip_or_fail(f"no Redis at {REDIS_URL}: {error}")
+    workers = [make_app(KB_TICKET_RATE_LIMIT="2/minute", KB_RATELIMIT_STORAGE_URL=REDIS_URL) for _ in range(2)]
+    statuses = []
+    for worker in (*workers, workers[0]):
+        with worker.test_client().post("/api/tickets", json=valid_ticket()) as response:
+            statuses.append(response.status_code)
+    assert statuses == [201, 201, 429]
+    store.flushdb()
 
 
 def test_the_support_policy_is_published_with_the_products(api_app) -> None:
