@@ -70,8 +70,7 @@ QUERIES = PROJECT / "benchmarks" / "relevance" / "queries.yml"
 MORE_QUERIES = PROJECT / "benchmarks" / "relevance" / "latency_queries.txt"
 SYNONYMS = PROJECT / "kb" / SYNONYMS_FILE
 TARGET_MS = 30.0
-# A generation decodes its most frequent words in the background when it opens (about 1 s at 1x and
-# 2 s at 4x per process); the passes start after it. The first queries during it are reported apart.
+# The first queries a fresh server answers are reported apart: they show what a start costs them.
 STARTUP_QUERIES = 30
 # Reports the child build's peak memory: RUSAGE_CHILDREN covers only the build this wrapper waited for.
 MEASURED_BUILD = (
