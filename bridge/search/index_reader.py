@@ -5,8 +5,9 @@ The bridge keeps one `SearchIndex` per process. Each query checks which generati
 half-written index. A new generation is opened and warmed in the background while the old one
 keeps answering, and takes over only when ready, as Solr does with a new searcher: the first
 queries after a publish (or a start) then cost what any query costs. Whoosh is used as storage
-(term dictionary, posting blocks, stored fields); ranking itself is `bridge.search.ranking`, which reads whole posting blocks through `_Postings`
-instead of walking Whoosh's matchers one posting at a time.
+(term dictionary, posting blocks, stored fields); ranking itself is `bridge.search.ranking`,
+which reads whole posting blocks through `_Postings` instead of walking Whoosh's matchers one
+posting at a time.
 """
 from __future__ import annotations
 
