@@ -295,7 +295,9 @@ class SearchIndex:
         """Open and warm `path`, then answer from it, unless an even newer generation was published meanwhile.
 
         A generation that cannot be opened is logged and skipped: the current one keeps answering
-        until the next publish.
+        until the next publish. Opening is Python work that holds the GIL, and a query waits for
+        it after each of its file reads, so a query sent in the first half second of an opening
+        can take 0.5 to 0.8 s at 4x (benchmarks/RESULTS.md, "publish"); later ones are not slowed.
         """
         try:
             generation = self._open(path)
