@@ -9,8 +9,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
