@@ -50,15 +50,19 @@ def one_section_each() -> list[Section]:
                     type="help-sheet") for url, (title, product, text) in ARTICLES.items()]
 
 
+def publish(sections: list[Section], root: Path, synonyms: Path | None = None) -> None:
+    """Index `sections` under `root` and make them the current generation, as `kb build` does."""
+    write_index(sections, root, synonyms=synonyms)
+    publish_staged(root)
+
+
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     """The articles above, one section each, with synonyms as writers would keep them."""
     root = tmp_path_factory.mktemp("small") / "index"
     synonyms = root.parent / "synonyms.yml"
     synonyms.write_text("- [sign in, log in, login]\n- [password, passcode]\n", encoding="utf-8")
-    sections = one_section_each()
-    write_index(sections, root, synonyms=synonyms)
-    publish_staged(root)
+    publish(one_section_each(), root, synonyms)
     return SearchIndex(root)
 
 
@@ -215,12 +219,6 @@ def test_the_cache_keeps_the_most_recently_used_within_its_capacity() -> None:
     assert cache.get("b") is None and cache.get("a") == "A" and cache.get("c") == "C"
     cache.put("huge", "H", size=4)
     assert cache.get("huge") is None
-
-
-def publish(sections: list[Section], root: Path) -> None:
-    """Index `sections` under `root` and make them the current generation, as `kb build` does."""
-    write_index(sections, root)
-    publish_staged(root)
 
 
 def test_an_incremental_update_hides_the_old_sections(tmp_path: Path) -> None:
