@@ -11,10 +11,11 @@ posting at a time.
 """
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -34,6 +35,7 @@ from whoosh.util.numeric import byte_to_length
 from bridge.search.cache import LRUCache
 from bridge.search.confidence import Evidence, is_confident
 from bridge.search.layout import SYNONYMS_FILE, current_generation, read_meta
+from bridge.search.pacing import Foreground, never_wait, paced
 from bridge.search.planner import CONTENT, PAIRS, QueryPlan, plan_query
 from bridge.search.query import ParsedQuery
 from bridge.search.ranking import Ranked, Ranking, Term, idf, rank
@@ -132,7 +134,8 @@ class _Generation:
     thread at a time anyway; answers from the result cache need no lock.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pause: Callable[[], None] = never_wait) -> None:
+        """Open and warm the generation at `path`, calling `pause` between small steps (see `bridge.search.pacing`)."""
         self.path = path
         self.index = index.open_dir(str(path))
         self.meta = read_meta(path)
@@ -145,24 +148,25 @@ class _Generation:
         self.postings_cache: LRUCache[_TermPostings] = LRUCache(POSTINGS_CACHED)
         self.results_cache: LRUCache[SearchResults] = LRUCache(RESULTS_CACHED)
         self.searcher = self.index.searcher()
-        self._load(self.searcher)
+        self._load(self.searcher, pause)
         self.synonyms = load_synonyms(path / SYNONYMS_FILE, self.normalise)
-        self._warm(self.searcher)
+        self._warm(self.searcher, pause)
 
-    def _load(self, searcher: Searcher) -> None:
+    def _load(self, searcher: Searcher, pause: Callable[[], None]) -> None:
         self.documents = searcher.doc_count_all()
         self.products = frozenset(_text(value) for value in searcher.lexicon("product"))
-        self.vocabulary = frozenset(_text(word) for word in searcher.lexicon(f"spell_{CONTENT}"))
+        self.vocabulary = frozenset(_text(word) for word in paced(searcher.lexicon(f"spell_{CONTENT}"), pause))
         articles: dict[str, int] = {}
         article_of: list[int] = []
         self.live = np.ones(self.documents, dtype=bool)
         lengths: dict[str, list[int]] = {CONTENT: [], HEADINGS: [], PAIRS: []}
         for reader, base in searcher.reader().leaf_readers():
-            article_of += [articles.setdefault(url, len(articles)) for url in reader.column_reader("article")]
+            article_of += [articles.setdefault(url, len(articles)) for url in paced(reader.column_reader("article"), pause)]
             self.live[[base + doc for doc in reader.deleted_docs_set]] = False
             for field, values in lengths.items():
                 column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-                values += [byte_to_length(value) for value in column] if column is not None else [0] * reader.doc_count_all()
+                values += ([byte_to_length(value) for value in paced(column, pause)] if column is not None
+                           else [0] * reader.doc_count_all())
         self.article_of = np.array(article_of, dtype=np.int32)
         self.averages = {field: searcher.field_length(field) / max(self.documents, 1) or 1.0 for field in lengths}
         self.norms = {field: K1 * (1 - B + B * np.array(values, dtype=np.float64) / self.averages[field])
@@ -170,7 +174,7 @@ class _Generation:
         if self.documents:
             searcher.stored_fields(0)  # opens the stored-fields file now, not on the first query
 
-    def _warm(self, searcher: Searcher) -> None:
+    def _warm(self, searcher: Searcher, pause: Callable[[], None]) -> None:
         """Decode the postings of the most frequent words, so a first query with common words finds them ready.
 
         Common words cost the most to decode (tens of thousands of postings at 4x) and appear in
@@ -180,7 +184,9 @@ class _Generation:
         """
         reader = searcher.reader()
         for field in (CONTENT, HEADINGS):
-            for _, text in reader.most_frequent_terms(field, WARM_TERMS):
+            frequencies = ((info.weight(), text) for text, info in paced(reader.iter_field(field), pause))
+            for _, text in heapq.nlargest(WARM_TERMS, frequencies):
+                pause()
                 postings = _read_postings(reader.leaf_readers(), field, _text(text))
                 self.postings_cache.put((field, _text(text)), postings, len(postings))
 
@@ -264,6 +270,7 @@ class SearchIndex:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
+        self._foreground = Foreground()
         self._generation = self._open(self._current_path())
         self._next: Path | None = None
 
@@ -275,9 +282,9 @@ class SearchIndex:
             )
         return path
 
-    def _open(self, path: Path) -> _Generation:
+    def _open(self, path: Path, pause: Callable[[], None] = never_wait) -> _Generation:
         try:
-            return _Generation(path)
+            return _Generation(path, pause)
         except Exception as exc:  # Whoosh raises several unrelated types for a damaged index.
             raise IndexUnavailable(f"cannot read the search index at {path} ({exc}): rebuild it with `kb build`") from exc
 
@@ -295,12 +302,11 @@ class SearchIndex:
         """Open and warm `path`, then answer from it, unless an even newer generation was published meanwhile.
 
         A generation that cannot be opened is logged and skipped: the current one keeps answering
-        until the next publish. Opening is Python work that holds the GIL, and a query waits for
-        it after each of its file reads, so a query sent in the first half second of an opening
-        can take 0.5 to 0.8 s at 4x (benchmarks/RESULTS.md, "publish"); later ones are not slowed.
+        until the next publish. Opening is Python work that holds the GIL, so it gives way to the
+        queries answered meanwhile (`bridge.search.pacing`).
         """
         try:
-            generation = self._open(path)
+            generation = self._open(path, self._foreground.give_way)
         except IndexUnavailable:
             log.exception("not switching to the new search index at %s", path)
             return
@@ -331,7 +337,7 @@ class SearchIndex:
         return results
 
     def _search(self, generation: _Generation, query: ParsedQuery, limit: int, product: str | None) -> SearchResults:
-        with generation.lock:
+        with self._foreground.running(), generation.lock:
             return self._search_locked(generation, query, limit, product)
 
     def _search_locked(self, generation: _Generation, query: ParsedQuery, limit: int,
