@@ -170,10 +170,13 @@ shell (a subprocess) one build after another; load average when starting: {load}
 Target, index step with one article edited under {TARGET_SECONDS:.0f} s: **{verdict}** (worst {max(edited):.2f} s).
 The rest of each build is MkDocs rendering every page into a new site generation, which
 this work does not make incremental. The last three columns are timed in a process that held
-the index open across the rebuild, as the bridge does, sending customer queries from the end
-of the build: when the edit was first found (the new generation opened and warmed in the
-background meanwhile), the slowest query until then, and the slowest of the next
-{FIRST_QUERIES} queries, the new generation's first.
+the index open across the rebuild, as the bridge does, sending customer queries back to back
+from the end of the build: when the edit was first found (the new generation opened and warmed
+in the background meanwhile), the slowest query until then, and the slowest of the next
+{FIRST_QUERIES} queries, the new generation's first. The opening gives way to queries
+(`bridge/search/pacing.py`), so queries with no pause between them are its worst case: a
+bridge with idle moments opens a 4x generation in about the time a start takes (4.0 s under
+"Search: build and query latency").
 
 Disk after the last build:
 
