@@ -84,7 +84,10 @@ class Encoder:
 
 
 def section_vectors(out: Path, encoder: Encoder) -> tuple[np.ndarray, list[str]]:
-    """One vector per stored section (title, heading, summary and the start of its text), and its article."""
+    """One vector per stored section (title, heading, summary and the start of its text), and its article.
+
+    Deleted sections are included, so run it on a fresh build (as `benchmarks/relevance.py` makes).
+    """
     generation = current_generation(out / "index")
     with index.open_dir(str(generation)).searcher() as searcher:
         fields = [searcher.stored_fields(doc) for doc in range(searcher.doc_count_all())]

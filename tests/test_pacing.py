@@ -42,7 +42,7 @@ def test_background_work_moves_on_when_queries_never_stop() -> None:
         assert not worker.is_alive()
 
 
-def test_paced_yields_every_item_and_pauses_after_each_step() -> None:
+def test_paced_yields_every_item_and_pauses_once_a_step() -> None:
     pauses: list[int] = []
     seen: list[int] = []
     for item in paced(range(10), lambda: pauses.append(len(seen)), step=4):

@@ -7,7 +7,8 @@ to a switch interval (5 ms) to get it back, read after read: one query during an
 small steps and, between steps, waits while any query runs; a query then waits at most for the
 step in progress. Under constant load the opening still moves on, one step per `patience`, and
 only takes longer: at 1x, with queries sent back to back, 5 s instead of 0.6 s, while the
-slowest query fell from 111 ms to 16-40 ms (20 ms with no opening at all).
+slowest query fell from 111 ms to 16-40 ms (20 ms with no opening at all). At 4x the slowest
+query during a publish fell to 49-68 ms (benchmarks/RESULTS.md, "publish").
 """
 from __future__ import annotations
 
