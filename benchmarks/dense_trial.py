@@ -84,13 +84,10 @@ class Encoder:
 
 
 def section_vectors(out: Path, encoder: Encoder) -> tuple[np.ndarray, list[str]]:
-    """One vector per stored section (title, heading, summary and the start of its text), and its article.
-
-    Deleted sections are included, so run it on a fresh build (as `benchmarks/relevance.py` makes).
-    """
+    """One vector per live section (title, heading, summary and the start of its text), and its article."""
     generation = current_generation(out / "index")
     with index.open_dir(str(generation)).searcher() as searcher:
-        fields = [searcher.stored_fields(doc) for doc in range(searcher.doc_count_all())]
+        fields = list(searcher.all_stored_fields())
     articles = [section["article"] for section in fields]
     cache = generation / "dense-trial-vectors.npy"
     if cache.is_file():

@@ -29,7 +29,6 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.lang.porter import stem
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
-from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from bridge.search.cache import LRUCache
@@ -148,11 +147,12 @@ class _Generation:
         self.postings_cache: LRUCache[_TermPostings] = LRUCache(POSTINGS_CACHED)
         self.results_cache: LRUCache[SearchResults] = LRUCache(RESULTS_CACHED)
         self.searcher = self.index.searcher()
-        self._load(self.searcher, pause)
+        self._load(pause)
         self.synonyms = load_synonyms(path / SYNONYMS_FILE, self.normalise)
-        self._warm(self.searcher, pause)
+        self._warm(pause)
 
-    def _load(self, searcher: Searcher, pause: Callable[[], None]) -> None:
+    def _load(self, pause: Callable[[], None]) -> None:
+        searcher = self.searcher
         self.documents = searcher.doc_count_all()
         self.products = frozenset(_text(value) for value in searcher.lexicon("product"))
         self.vocabulary = frozenset(_text(word) for word in paced(searcher.lexicon(f"spell_{CONTENT}"), pause))
@@ -174,7 +174,7 @@ class _Generation:
         if self.documents:
             searcher.stored_fields(0)  # opens the stored-fields file now, not on the first query
 
-    def _warm(self, searcher: Searcher, pause: Callable[[], None]) -> None:
+    def _warm(self, pause: Callable[[], None]) -> None:
         """Decode the postings of the most frequent words, so a first query with common words finds them ready.
 
         Common words cost the most to decode (tens of thousands of postings at 4x) and appear in
@@ -182,7 +182,7 @@ class _Generation:
         answered made the first queries after a start wait for it (p99 189 ms at 4x), so it is
         done before the generation answers any (about 0.8 s at 1x).
         """
-        reader = searcher.reader()
+        reader = self.searcher.reader()
         for field in (CONTENT, HEADINGS):
             frequencies = ((info.weight(), text) for text, info in paced(reader.iter_field(field), pause))
             for _, text in heapq.nlargest(WARM_TERMS, frequencies):
@@ -198,10 +198,10 @@ class _Generation:
 class _Postings:
     """`ranking.Postings` and `planner.Lexicon` over one generation, for one query (under its lock)."""
 
-    def __init__(self, generation: _Generation, searcher: Searcher) -> None:
-        self.generation, self.searcher = generation, searcher
+    def __init__(self, generation: _Generation) -> None:
+        self.generation, self.searcher = generation, generation.searcher
         self.documents = generation.documents
-        self.leaves = searcher.reader().leaf_readers()
+        self.leaves = self.searcher.reader().leaf_readers()
         self._frequencies: dict[Term, int] = {}
         self._contributions: dict[Term, np.ndarray] = {}
 
@@ -342,7 +342,7 @@ class SearchIndex:
 
     def _search_locked(self, generation: _Generation, query: ParsedQuery, limit: int,
                        product: str | None) -> SearchResults:
-        postings = _Postings(generation, generation.searcher)
+        postings = _Postings(generation)
         planned = plan_query(query, postings, generation.synonyms)
         allowed = generation.live & postings.sections_with("product", product) if product else generation.live
         ranking = rank(planned.plan, postings, generation.article_of, limit, allowed)
