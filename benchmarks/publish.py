@@ -175,7 +175,7 @@ from the end of the build: when the edit was first found (the new generation ope
 in the background meanwhile), the slowest query until then, and the slowest of the next
 {FIRST_QUERIES} queries, the new generation's first. The opening gives way to queries
 (`bridge/search/pacing.py`), so queries with no pause between them are its worst case: a
-bridge with idle moments opens a 4x generation in about the time a start takes (4.0 s under
+bridge with idle moments opens a 4x generation in about the time a start takes (see
 "Search: build and query latency").
 
 Disk after the last build:
