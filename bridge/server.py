@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.app import create_app
 from bridge.db import upgrade_database
 from bridge.search.index_reader import IndexUnavailable
+from bridge.search.meaning import one_thread_per_process
 from bridge.settings import SettingsError
 from bridge.tickets.policy import PolicyError
 from bridge.web import tickets
@@ -27,6 +28,11 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         return create_app(self.overrides)
+
+
+def _start_worker(worker) -> None:  # noqa: ANN001 (a gunicorn worker)
+    one_thread_per_process()
+    tickets.start_outbox(worker.wsgi)
 
 
 def serve_app(overrides: Mapping[str, str], *, host: str, port: int, workers: int) -> int:
@@ -49,7 +55,7 @@ def serve_app(overrides: Mapping[str, str], *, host: str, port: int, workers: in
     # Each worker sends its own acknowledgements, woken by the tickets it stores.
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
                "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
-               "post_worker_init": lambda worker: tickets.start_outbox(worker.wsgi),
+               "post_worker_init": _start_worker,
                "worker_exit": lambda server, worker: tickets.stop_outbox(worker.wsgi)}
     _Gunicorn(overrides, options).run()
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bridge.search.cache import LRUCache
-from bridge.search.confidence import Evidence, is_confident
+from bridge.search.confidence import Evidence, words_answer
 from bridge.search.index_reader import SearchIndex
 from bridge.search.index_writer import write_index
 from bridge.search.layout import CURRENT, new_generation, publish_staged, switch
@@ -206,8 +206,8 @@ def test_snippets_mark_query_words_and_escape_the_rest() -> None:
     (Evidence(coverage=0.5, topic_coverage=0.1, scores=[50, 1], products=["a", "a"]), False),
     (Evidence(coverage=0.0, topic_coverage=0.0, scores=[], products=[]), False),
 ])
-def test_confidence_needs_coverage_and_topic_or_a_clear_list(evidence: Evidence, confident: bool) -> None:
-    assert is_confident(evidence) is confident
+def test_word_evidence_needs_coverage_and_topic_or_a_clear_list(evidence: Evidence, confident: bool) -> None:
+    assert words_answer(evidence) is confident
 
 
 def test_the_cache_keeps_the_most_recently_used_within_its_capacity() -> None:
@@ -227,15 +227,17 @@ def test_an_incremental_update_hides_the_old_sections(tmp_path: Path) -> None:
     sections = one_section_each()
     publish(sections, root)
     index = SearchIndex(root)
-    assert articles(search(index, "reconnect the account")) == ["banking/feed-stopped/"]
+    assert articles(search(index, "reconnect the account"))[:1] == ["banking/feed-stopped/"]
     edited = [section if section.article_url != "banking/feed-stopped/" else
               Section(article_url=section.article_url, url=section.url, title=section.title, heading=section.heading,
                       text="If the bank feed stops, authorise the connection again. " + FILLER,
                       product=section.product, type=section.type)
               for section in sections]
     publish(edited, root)
-    assert eventually(lambda: search(index, "reconnect the account").hits, lambda hits: hits == []) == []
-    assert articles(search(index, "authorise the connection")) == ["banking/feed-stopped/"]
+    snippets = eventually(lambda: [hit.snippet for hit in search(index, "authorise the connection").hits],
+                          lambda found: bool(found) and "authorise" in found[0])
+    assert "authorise" in snippets[0]
+    assert not any("reconnect" in hit.snippet.lower() for hit in search(index, "reconnect the account").hits)
 
 
 def test_a_damaged_new_index_is_skipped_and_the_old_one_keeps_answering(tmp_path: Path) -> None:
@@ -245,7 +247,7 @@ def test_a_damaged_new_index_is_skipped_and_the_old_one_keeps_answering(tmp_path
     index = SearchIndex(root)
     damaged = new_generation(root)
     switch(root / CURRENT, damaged)
-    answers = [articles(search(index, f"reconnect the account {number}")) for number in range(50)]
+    answers = [articles(search(index, f"reconnect the account {number}"))[:1] for number in range(50)]
     assert answers == [["banking/feed-stopped/"]] * 50
 
     publish(sections[:1], root)

@@ -7,7 +7,8 @@ keeps answering, and takes over only when ready, as Solr does with a new searche
 queries after a publish (or a start) then cost what any query costs. Whoosh is used as storage
 (term dictionary, posting blocks, stored fields); ranking itself is `bridge.search.ranking`,
 which reads whole posting blocks through `_Postings` instead of walking Whoosh's matchers one
-posting at a time.
+posting at a time. Each section's sentence vector is read from its column into one matrix, and
+the ranking by meaning is fused with the ranking by words (`bridge.search.fusion`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import logging
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -32,12 +34,14 @@ from whoosh.reading import IndexReader, TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from bridge.search.cache import LRUCache
-from bridge.search.confidence import Evidence, is_confident
+from bridge.search.confidence import NEIGHBOURS, Evidence, is_confident
+from bridge.search.fusion import CANDIDATES, Fused, fuse, meaning_scores
 from bridge.search.layout import SYNONYMS_FILE, current_generation, read_meta
+from bridge.search.meaning import encoder, from_bytes, query_vector
 from bridge.search.pacing import Foreground, never_wait, paced
 from bridge.search.planner import CONTENT, PAIRS, QueryPlan, plan_query
 from bridge.search.query import ParsedQuery
-from bridge.search.ranking import Ranked, Ranking, Term, idf, rank
+from bridge.search.ranking import Ranked, Ranking, Term, idf, rank, top_articles
 from bridge.search.snippets import snippet, word_pattern
 from bridge.search.spelling import variants
 from bridge.search.synonyms import load_synonyms
@@ -45,6 +49,7 @@ from bridge.search.types import Hit, IndexInfo, SearchResults
 
 K1, B = 1.2, 0.75
 HEADINGS = "headings"
+MEANING = "meaning"
 # A word in the title, heading or summary scores again there, with this weight (see build_schema).
 HEADING_WEIGHT = 1.0
 # Decoded postings kept per generation and process, counted in postings (8 bytes each).
@@ -160,14 +165,17 @@ class _Generation:
         article_of: list[int] = []
         self.live = np.ones(self.documents, dtype=bool)
         lengths: dict[str, list[int]] = {CONTENT: [], HEADINGS: [], PAIRS: []}
+        vectors: list[bytes] = []
         for reader, base in searcher.reader().leaf_readers():
             article_of += [articles.setdefault(url, len(articles)) for url in paced(reader.column_reader("article"), pause)]
+            vectors += paced(reader.column_reader(MEANING), pause)
             self.live[[base + doc for doc in reader.deleted_docs_set]] = False
             for field, values in lengths.items():
                 column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
                 values += ([byte_to_length(value) for value in paced(column, pause)] if column is not None
                            else [0] * reader.doc_count_all())
         self.article_of = np.array(article_of, dtype=np.int32)
+        self.vectors = from_bytes(vectors)
         self.averages = {field: searcher.field_length(field) / max(self.documents, 1) or 1.0 for field in lengths}
         self.norms = {field: K1 * (1 - B + B * np.array(values, dtype=np.float64) / self.averages[field])
                       for field, values in lengths.items()}
@@ -189,6 +197,10 @@ class _Generation:
                 pause()
                 postings = _read_postings(reader.leaf_readers(), field, _text(text))
                 self.postings_cache.put((field, _text(text)), postings, len(postings))
+
+    def similarity(self, query: str) -> np.ndarray:
+        """The cosine of every section's vector to the query's (no lock needed: nothing here moves a file position)."""
+        return self.vectors @ query_vector(query)
 
     def normalise(self, text: str) -> tuple[str, ...]:
         """Tokens of `text` as the index stores them (lower case, stemmed), stop words kept."""
@@ -271,6 +283,8 @@ class SearchIndex:
         self.root = root
         self._lock = threading.Lock()
         self._foreground = Foreground()
+        self._meaning = ThreadPoolExecutor(max_workers=1, thread_name_prefix="meaning")
+        encoder()  # loaded now, so the first query costs what any query costs
         self._generation = self._open(self._current_path())
         self._next: Path | None = None
 
@@ -337,24 +351,41 @@ class SearchIndex:
         return results
 
     def _search(self, generation: _Generation, query: ParsedQuery, limit: int, product: str | None) -> SearchResults:
-        with self._foreground.running(), generation.lock:
-            return self._search_locked(generation, query, limit, product)
+        """Words are ranked while the query's meaning is computed beside them, then the two lists are fused.
 
-    def _search_locked(self, generation: _Generation, query: ParsedQuery, limit: int,
-                       product: str | None) -> SearchResults:
-        postings = _Postings(generation)
-        planned = plan_query(query, postings, generation.synonyms)
-        allowed = generation.live & postings.sections_with("product", product) if product else generation.live
-        ranking = rank(planned.plan, postings, generation.article_of, limit, allowed)
-        stored = [postings.searcher.stored_fields(hit.doc) for hit in ranking.hits]
+        Encoding the query is PyTorch work that releases the GIL, so on a second core it adds
+        little beyond the longer of the two. The generation's lock is held only while its
+        searcher is read, not while waiting for the meaning.
+        """
+        similarity = self._meaning.submit(generation.similarity, query.text)
+        with self._foreground.running():
+            with generation.lock:
+                postings = _Postings(generation)
+                planned = plan_query(query, postings, generation.synonyms)
+                allowed = generation.live & postings.sections_with("product", product) if product else generation.live
+                words = rank(planned.plan, postings, generation.article_of, max(limit, CANDIDATES), allowed)
+            # A code or quoted phrase asks for those very words: meaning then only re-ranks what words found.
+            by_meaning = meaning_scores(similarity.result(), words.matching if words.exact else allowed)
+            meaning = top_articles(by_meaning, generation.article_of, CANDIDATES)
+            fused = fuse([[hit.doc for hit in words.hits], meaning], generation.article_of, limit)
+            total = np.unique(generation.article_of[words.matching | (by_meaning > 0)]).size
+            cosine = float(by_meaning[meaning[0]]) if meaning else 0.0
+            with generation.lock:
+                hits = self._hits(postings, planned, fused)
+                confident = bool(fused) and self._confident(generation, postings, query, planned, words, cosine)
+        return SearchResults(query=query.text, total=total, hits=hits, suggestion=planned.suggestion, confident=confident)
+
+    def _hits(self, postings: _Postings, planned: QueryPlan, fused: list[Fused]) -> list[Hit]:
+        """The fused articles as the API shows them, the query's words marked in each snippet."""
         marked = self._marked_words(planned, postings)
         candidates = word_pattern(word[:-1] if word.endswith("i") else word for word in marked)
-        hits = [Hit(title=fields["title"], url=fields["url"], section=fields["section"],
-                    snippet=snippet(fields["body"], candidates, lambda word: word in marked or _stem(word) in marked),
-                    score=round(hit.score, 4), product=fields["product"], type=fields["type"])
-                for hit, fields in zip(ranking.hits, stored)]
-        return SearchResults(query=query.text, total=ranking.total, hits=hits, suggestion=planned.suggestion,
-                             confident=self._confident(generation, planned, ranking, stored))
+        hits = []
+        for item in fused:
+            fields = postings.searcher.stored_fields(item.doc)
+            hits.append(Hit(title=fields["title"], url=fields["url"], section=fields["section"],
+                            snippet=snippet(fields["body"], candidates, lambda word: word in marked or _stem(word) in marked),
+                            score=round(item.score, 4), product=fields["product"], type=fields["type"]))
+        return hits
 
     @staticmethod
     def _marked_words(planned: QueryPlan, postings: _Postings) -> frozenset[str]:
@@ -367,20 +398,26 @@ class SearchIndex:
         return frozenset(word for word in words if not postings.is_stop(word))
 
     @staticmethod
-    def _confident(generation: _Generation, planned: QueryPlan, ranking: Ranking, stored: list[dict]) -> bool:
-        if not ranking.hits:
-            return False
-        best: Ranked = ranking.hits[0]
-        heading = f"{stored[0]['title']}\n{stored[0]['section']}"
-        words = {token.text for token in generation.analyzer(heading)} | {token.text for token in generation.pair_chain(heading)}
-        in_heading = [weight for concept, weight, matched in zip(planned.plan.concepts, ranking.weights, best.matched)
-                      if matched and any(all(term.text in words for term in alternative.terms)
+    def _confident(generation: _Generation, postings: _Postings, query: ParsedQuery, planned: QueryPlan,
+                   words: Ranking, cosine: float) -> bool:
+        """Whether the results answer the query, from the closest section's cosine and the word ranking's evidence."""
+        literal = len(query.topic_words) <= 1 or bool(query.codes)
+        if not words.hits:
+            return is_confident(Evidence(coverage=0.0, topic_coverage=0.0, scores=[], products=[], cosine=cosine,
+                                         literal=literal))
+        best: Ranked = words.hits[0]
+        top = [postings.searcher.stored_fields(hit.doc) for hit in words.hits[:NEIGHBOURS]]
+        heading = f"{top[0]['title']}\n{top[0]['section']}"
+        in_title = {token.text for token in generation.analyzer(heading)} | {token.text for token in generation.pair_chain(heading)}
+        in_heading = [weight for concept, weight, matched in zip(planned.plan.concepts, words.weights, best.matched)
+                      if matched and any(all(term.text in in_title for term in alternative.terms)
                                          for alternative in concept.alternatives)]
-        evidence = Evidence(
+        return is_confident(Evidence(
             coverage=best.coverage,
-            topic_coverage=sum(in_heading) / (sum(ranking.weights) or 1.0),
-            scores=[hit.score for hit in ranking.hits],
-            products=[fields["product"] for fields in stored],
+            topic_coverage=sum(in_heading) / (sum(words.weights) or 1.0),
+            scores=[hit.score for hit in words.hits[:NEIGHBOURS]],
+            products=[fields["product"] for fields in top],
             guessed=any(best.matched[i] for i in planned.guessed),
-        )
-        return is_confident(evidence)
+            cosine=cosine,
+            literal=literal,
+        ))

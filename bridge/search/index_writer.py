@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +14,8 @@ from pathlib import Path
 import whoosh
 from whoosh import index
 from whoosh.analysis import BiWordFilter, LowercaseFilter, RegexTokenizer, StemFilter, StemmingAnalyzer
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from bridge.search.changes import ArticleChanges, IndexUpdate, article_hashes
 from bridge.search.layout import (
@@ -29,6 +30,7 @@ from bridge.search.layout import (
     stage,
     write_meta,
 )
+from bridge.search.meaning import MODEL, VECTOR_BYTES, encoder, section_text, to_bytes
 from bridge.search.types import Section
 
 FULL_REBUILD_SHARE = 0.25
@@ -49,6 +51,8 @@ def build_schema() -> Schema:
     an error code such as `550 5.7.1` becomes one term lookup. No positions are stored; the parts
     are stored for display only; `spell_content` (unstemmed words) feeds "did you mean". Words
     are cut by `TOKEN`, pinned rather than left to the Whoosh distribution (decision 0001).
+    `meaning` holds the section's sentence vector (`bridge.search.meaning`) as a fixed-width
+    column, so it stays aligned with its document through incremental updates and merges.
     """
     return Schema(
         url=ID(stored=True, unique=True),
@@ -64,11 +68,12 @@ def build_schema() -> Schema:
         content=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False, spelling=True),
         headings=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False),
         pairs=TEXT(analyzer=RegexTokenizer(TOKEN) | LowercaseFilter() | StemFilter() | BiWordFilter(), phrase=False),
+        meaning=COLUMN(FixedBytesColumn(VECTOR_BYTES)),
     )
 
 
-def section_document(section: Section) -> dict:
-    """The fields of one section's document, as `build_schema` declares them."""
+def section_document(section: Section, vector: bytes) -> dict:
+    """The fields of one section's document, as `build_schema` declares them; `vector` comes from `to_bytes`."""
     return {
         "url": section.url,
         "article": section.article_url,
@@ -83,6 +88,7 @@ def section_document(section: Section) -> dict:
         "content": "\n".join([section.title, section.heading, *section.tags, section.summary, section.text]),
         "headings": "\n".join([section.title, section.heading, section.summary]),
         "pairs": "\n".join([section.title, section.heading, *section.tags, section.text]),
+        "meaning": vector,
     }
 
 
@@ -115,11 +121,12 @@ def index_fingerprint() -> str:
     """Changes whenever the same sections would be indexed differently, so a previous index can't be reused.
 
     That is another schema (fields, analyzers), another Whoosh, or another mapping from a section
-    to its document (seen on `PROBE`).
+    to its document (seen on `PROBE`), or another sentence model.
     """
     schema = build_schema()
     described = {name: _describe(schema[name]) for name in schema.names()}
-    text = json.dumps([whoosh.versionstring(), described, section_document(PROBE)], sort_keys=True, default=str)
+    probe = section_document(PROBE, bytes(VECTOR_BYTES))
+    text = json.dumps([whoosh.versionstring(), MODEL, described, probe], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -206,16 +213,22 @@ def _reindex(generation: Path, to_delete: Iterable[str], documents: Iterable[dic
     ix.close()
 
 
+def _documents(sections: list[Section]) -> Iterator[dict]:
+    """The sections' documents, their sentence vectors encoded in batches first (most of a full build's index step)."""
+    vectors = to_bytes(encoder().encode([section_text(section) for section in sections]))
+    return map(section_document, sections, vectors)
+
+
 def _write_generation(root: Path, plan: _Plan, sections: list[Section]) -> Path:
     if plan.previous is None:
         generation = new_generation(root)
-        _index_all(generation, map(section_document, sections))
+        _index_all(generation, _documents(sections))
         return generation
     generation = copy_generation(plan.previous.path)
     if plan.changes:
         added = plan.changes.to_add
         _reindex(generation, plan.changes.to_delete,
-                 [section_document(section) for section in sections if section.article_url in added])
+                 _documents([section for section in sections if section.article_url in added]))
     return generation
 
 

@@ -79,9 +79,16 @@ class Ranked:
 
 @dataclass
 class Ranking:
+    """The best articles' sections, best first; which sections match at all; each concept's weight.
+
+    `exact` is True when the query holds an error code or a quoted phrase: the customer asked
+    for those very words, so a section that only means something similar must not match.
+    """
+
     hits: list[Ranked] = field(default_factory=list)
-    total: int = 0
+    matching: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     weights: tuple[float, ...] = ()
+    exact: bool = False
 
 
 def idf(frequency: int, documents: int) -> float:
@@ -116,7 +123,7 @@ def _weight(concept: Concept, postings: Postings, documents: int) -> float:
                    default=0), documents)
 
 
-def _top_articles(scores: np.ndarray, article_of: np.ndarray, limit: int) -> list[int]:
+def top_articles(scores: np.ndarray, article_of: np.ndarray, limit: int) -> list[int]:
     """The best section of each of the `limit` best articles, best first (sections scoring 0 do not match).
 
     The best sections are nearly always among the top few times `limit` sections, so only those
@@ -172,7 +179,7 @@ def rank(plan: Plan, postings: Postings, article_of: np.ndarray, limit: int,
             scores += plan.bonus_weight * postings.contributions(term)
     scores = np.where(candidates, scores, 0.0)
     hits = []
-    for doc in _top_articles(scores, article_of, limit):
+    for doc in top_articles(scores, article_of, limit):
         matched = tuple(weight if concept_scores[doc] > 0 else 0.0 for weight, concept_scores in zip(weights, by_concept))
         hits.append(Ranked(doc=doc, score=float(scores[doc]), coverage=sum(matched) / (sum(weights) or 1.0), matched=matched))
-    return Ranking(hits=hits, total=int(np.unique(article_of[candidates]).size), weights=weights)
+    return Ranking(hits=hits, matching=candidates, weights=weights, exact=any(concept.required for concept in concepts))

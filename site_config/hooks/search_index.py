@@ -1,10 +1,11 @@
 """MkDocs hook: index the sections of every rendered page for the bridge's server-side search.
 
 Pages are collected as MkDocs renders them and handed over once, after the build, to
-`write_index`, which re-indexes only the articles that changed into a new generation beside the
-site (`<site_dir>/../index`, or `KB_INDEX_DIR`) and stages it; `kb build` publishes it together
-with the site once MkDocs reports success. Material's own browser-side index is replaced by an
-empty stub: its search box talks to the bridge instead.
+`write_index`, which re-indexes (and encodes the sentence vectors of) only the articles that
+changed, into a new generation beside the site (`<site_dir>/../index`, or `KB_INDEX_DIR`), and
+stages it; `kb build` publishes it together with the site once MkDocs reports success.
+Material's own browser-side index is replaced by an empty stub: its search box talks to the
+bridge instead.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from mkdocs.structure.pages import Page
 
 from bridge.search.index_writer import write_index
 from bridge.search.layout import SYNONYMS_FILE
+from bridge.search.meaning import preload
 from bridge.search.pages import page_sections
 from bridge.search.types import Section
 
@@ -28,6 +30,12 @@ MATERIAL_STUB = {"config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline":
 
 _sections: list[Section] = []
 _progress = {"done": 0, "total": 0}
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Load the sentence model while MkDocs renders, so the index step does not wait for it."""
+    preload()
+    return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

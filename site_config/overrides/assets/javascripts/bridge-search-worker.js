@@ -60,16 +60,19 @@ function post(items) {
   self.postMessage({ type: RESULT, data: { items } })
 }
 
-/* One list item per article: its best section first, so Enter opens the article at that section. */
+/* One list item per article: its best section first, so Enter opens the article at that section.
+   Material compares scores to two decimals (Enter opens the highest), so items carry their rank
+   rather than the bridge's score, whose scale says nothing to it. */
 function toItems(body, query) {
   /* Not `q`: Material reads `q` on any page as "open the search box with this query". */
   const search = `sid=${encodeURIComponent(body.search_id)}&sq=${encodeURIComponent(query)}`
   if (!body.results.length) return [contactItem(query, "none", null, body.search_id)]
-  const items = body.results.map(result => {
+  const items = body.results.map((result, position) => {
     const [article, anchor] = result.url.split("#")
     const location = `${article}?${search}${anchor ? `#${anchor}` : ""}`
-    const section = { location, title: escapeHtml(result.section), text: result.snippet, score: result.score, terms: {} }
-    const parent = { location: `${article}?${search}`, title: escapeHtml(result.title), text: "", score: result.score * 0.99, terms: {} }
+    const score = body.results.length - position
+    const section = { location, title: escapeHtml(result.section), text: result.snippet, score, terms: {} }
+    const parent = { location: `${article}?${search}`, title: escapeHtml(result.title), text: "", score: score - 0.5, terms: {} }
     return result.section === result.title ? [parent] : [section, parent]
   })
   return body.confident === false ? [contactItem(query, "unsure", null, body.search_id), ...items] : items

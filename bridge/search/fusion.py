@@ -1,0 +1,51 @@
+"""One result list from two rankings: by the words a customer typed and by what they mean.
+
+Word matching is exact where exactness matters (an error code, a product name, a typo it
+corrected) and blind to paraphrase; sentence vectors are the reverse. Reciprocal rank fusion
+adds 1 / (K + rank) from each list an article is in, so an article both rankings place high
+leads, and one found by only one of them still shows. It uses ranks, not scores, which are on
+scales that cannot be compared; K = 60 and the 50 candidates per list are the usual defaults,
+measured on our query sets rather than fitted to them (decision 0002).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FUSION_K = 60
+CANDIDATES = 50
+# Below this cosine a section does not match by meaning at all: what any text scores against an
+# unrelated one, so gibberish still finds nothing (see benchmarks/relevance/EXPERIMENTS.md).
+MEANING_FLOOR = 0.3
+
+
+@dataclass(frozen=True)
+class Fused:
+    """An article in the fused list: the section to show and its fused score."""
+
+    doc: int
+    score: float
+
+
+def meaning_scores(similarity: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Each section's cosine where it matches by meaning (allowed, and at least `MEANING_FLOOR`), 0 elsewhere."""
+    return np.where(allowed & (similarity >= MEANING_FLOOR), similarity, 0.0)
+
+
+def fuse(rankings: Sequence[Sequence[int]], article_of: np.ndarray, limit: int) -> list[Fused]:
+    """The `limit` best articles over all rankings (each a list of sections, best first).
+
+    An article shows the section of the first ranking that has it: word matching's, whose
+    snippet holds the customer's words, when both found the article.
+    """
+    scores: dict[int, float] = {}
+    shown: dict[int, int] = {}
+    for ranking in rankings:
+        for position, doc in enumerate(ranking):
+            article = int(article_of[doc])
+            scores[article] = scores.get(article, 0.0) + 1 / (FUSION_K + position + 1)
+            shown.setdefault(article, doc)
+    best = sorted(scores, key=lambda article: -scores[article])[:limit]  # stable: ties keep word order
+    return [Fused(shown[article], scores[article]) for article in best]
