@@ -30,7 +30,7 @@ from bridge.search.layout import (
     stage,
     write_meta,
 )
-from bridge.search.meaning import MODEL, VECTOR_BYTES, encoder, section_text, to_bytes
+from bridge.search.meaning import MODEL, VECTOR_BYTES, Progress, encoder, no_progress, section_text, to_bytes
 from bridge.search.types import Section
 
 FULL_REBUILD_SHARE = 0.25
@@ -213,26 +213,27 @@ def _reindex(generation: Path, to_delete: Iterable[str], documents: Iterable[dic
     ix.close()
 
 
-def _documents(sections: list[Section]) -> Iterator[dict]:
+def _documents(sections: list[Section], progress: Progress) -> Iterator[dict]:
     """The sections' documents, their sentence vectors encoded in batches first (most of a full build's index step)."""
-    vectors = to_bytes(encoder().encode([section_text(section) for section in sections]))
+    vectors = to_bytes(encoder().encode([section_text(section) for section in sections], progress))
     return map(section_document, sections, vectors)
 
 
-def _write_generation(root: Path, plan: _Plan, sections: list[Section]) -> Path:
+def _write_generation(root: Path, plan: _Plan, sections: list[Section], progress: Progress) -> Path:
     if plan.previous is None:
         generation = new_generation(root)
-        _index_all(generation, _documents(sections))
+        _index_all(generation, _documents(sections, progress))
         return generation
     generation = copy_generation(plan.previous.path)
     if plan.changes:
         added = plan.changes.to_add
         _reindex(generation, plan.changes.to_delete,
-                 _documents([section for section in sections if section.article_url in added]))
+                 _documents([section for section in sections if section.article_url in added], progress))
     return generation
 
 
-def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None) -> IndexUpdate:
+def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None,
+                progress: Progress = no_progress) -> IndexUpdate:
     """Write the next index generation under `root` and stage it; `publish_staged` makes it current.
 
     Only articles whose sections changed since the current generation are re-indexed, into a
@@ -241,7 +242,7 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     nothing changed, nothing is staged and the current generation stays.
 
     The writers' synonyms file travels with the generation, so a query is always expanded with
-    the synonyms of the index it runs against.
+    the synonyms of the index it runs against. `progress` hears how many sections are encoded.
     """
     started = time.perf_counter()
     discard_staged(root)
@@ -250,7 +251,7 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     plan = _plan(root, hashes, fingerprint, synonyms_sha)
     if plan.previous is not None and not plan.changes and not plan.synonyms_changed:
         return IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, None)
-    generation = _write_generation(root, plan, sections)
+    generation = _write_generation(root, plan, sections, progress)
     if synonyms_sha is not None:
         shutil.copyfile(synonyms, generation / SYNONYMS_FILE)
     update = IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, generation,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +37,12 @@ SECTION_CHARACTERS = 1500
 BATCH = 64
 QUERIES_CACHED = 10_000
 
+Progress = Callable[[int, int], None]
+
+
+def no_progress(done: int, total: int) -> None:
+    """A `Progress` that reports nothing."""
+
 
 class Encoder:
     """all-MiniLM-L6-v2 as its model card uses it: the mean of its token vectors, scaled to length 1."""
@@ -46,14 +52,17 @@ class Encoder:
         self.tokenizer = AutoTokenizer.from_pretrained(get_model_path())
         self.model = AutoModel.from_pretrained(get_model_path()).eval()
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One float32 row per text, in order; each distinct text is encoded once."""
+    def encode(self, texts: Sequence[str], progress: Progress = no_progress) -> np.ndarray:
+        """One float32 row per text, in order; each distinct text is encoded once.
+
+        `progress(done, total)` is called after each batch: a full build encodes for minutes.
+        """
         distinct = list(dict.fromkeys(texts))
         row = {text: number for number, text in enumerate(distinct)}
-        return self._encode_distinct(distinct)[[row[text] for text in texts]]
+        return self._encode_distinct(distinct, progress)[[row[text] for text in texts]]
 
     @torch.inference_mode()
-    def _encode_distinct(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode_distinct(self, texts: Sequence[str], progress: Progress) -> np.ndarray:
         """Texts are batched by length, so short ones are not padded to the length of long ones (about 30% less time)."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
@@ -65,6 +74,7 @@ class Encoder:
             mask = tokens["attention_mask"].unsqueeze(-1).to(states.dtype)
             pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             vectors[batch] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+            progress(start + len(batch), len(texts))
         return vectors
 
 

@@ -181,7 +181,7 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                 "url": {**text, "description": "Path of the section on the site, with its #anchor."},
                 "section": text,
                 "snippet": {**text, "description": "HTML-escaped text with <mark> around matched words."},
-                "score": {"type": "number"},
+                "score": {"type": "number", "description": "Fused rank score, higher first; only the order means anything."},
                 "product": text,
                 "type": text,
             },

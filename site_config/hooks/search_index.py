@@ -20,12 +20,13 @@ from mkdocs.structure.pages import Page
 
 from bridge.search.index_writer import write_index
 from bridge.search.layout import SYNONYMS_FILE
-from bridge.search.meaning import preload
+from bridge.search.meaning import BATCH, preload
 from bridge.search.pages import page_sections
 from bridge.search.types import Section
 
 log = logging.getLogger("mkdocs.plugins.kb_index")
 PROGRESS_EVERY = 250
+ENCODED_EVERY = 32 * BATCH  # sections, logged as they are encoded
 MATERIAL_STUB = {"config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": []}, "docs": []}
 
 _sections: list[Section] = []
@@ -61,5 +62,10 @@ def on_post_build(config: MkDocsConfig) -> None:
     stub.parent.mkdir(parents=True, exist_ok=True)
     stub.write_text(json.dumps(MATERIAL_STUB), encoding="utf-8")
     index_root = Path(os.environ.get("KB_INDEX_DIR") or site_dir.parent / "index")
-    update = write_index(_sections, index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
+    update = write_index(_sections, index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE, progress=_encoded)
     log.info("Search index: %s", update.summary())
+
+
+def _encoded(done: int, total: int) -> None:
+    if done % ENCODED_EVERY == 0 or done == total:
+        log.info("Encoded %d of %d sections for search by meaning", done, total)
