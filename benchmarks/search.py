@@ -52,7 +52,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
@@ -62,6 +62,7 @@ sys.path.insert(0, str(PROJECT))
 
 from benchmarks.results import write_section  # noqa: E402
 from bridge.search.index_reader import SearchIndex  # noqa: E402
+from bridge.search.meaning import one_thread_per_process  # noqa: E402
 from bridge.search.layout import SYNONYMS_FILE, current_generation  # noqa: E402
 from bridge.search.query import parse_query  # noqa: E402
 
@@ -119,8 +120,16 @@ def corpus_copy(work: Path, scale: int) -> Path:
     return kb
 
 
-def build_corpus(work: Path, scale: int) -> Build:
-    """`kb build` of the corpus at `scale` in a subprocess, with its wall time and peak memory."""
+def build_corpus(work: Path, scale: int, reuse: bool = False) -> Build:
+    """`kb build` of the corpus at `scale` in a subprocess, with its wall time and peak memory.
+
+    The figures are kept beside the build (`out-Nx.json`); with `reuse`, a build made earlier in
+    `work` is measured again without rebuilding (a 4x build with sentence vectors takes half an hour).
+    """
+    record = work / f"out-{scale}x.json"
+    if reuse and record.is_file():
+        figures = json.loads(record.read_text(encoding="utf-8"))
+        return Build(**{**figures, "out": Path(figures["out"])})
     kb, out = corpus_copy(work, scale), work / f"out-{scale}x"
     if out.exists():
         shutil.rmtree(out)
@@ -131,8 +140,10 @@ def build_corpus(work: Path, scale: int) -> Build:
     if int(code):
         raise RuntimeError(f"kb build failed at {scale}x:\n{result.stderr[-3000:]}")
     meta = json.loads((current_generation(out / "index") / "kb-index.json").read_text(encoding="utf-8"))
-    return Build(scale, out, float(seconds), int(peak_kb) / 1024, folder_mb(current_generation(out / "index")),
-                 folder_mb(out / "site"), meta["articles"], meta["documents"])
+    build = Build(scale, out, float(seconds), int(peak_kb) / 1024, folder_mb(current_generation(out / "index")),
+                  folder_mb(out / "site"), meta["articles"], meta["documents"])
+    record.write_text(json.dumps({**asdict(build), "out": str(out)}), encoding="utf-8")
+    return build
 
 
 def percentiles(samples: Sequence[float]) -> dict[str, float]:
@@ -165,7 +176,8 @@ def timed(run: Callable[[str], object], queries: Sequence[str]) -> Timings:
 
 
 def in_process(build: Build, queries: Sequence[str]) -> list[Timings]:
-    """Pass 1 (cold) and pass 2 (repeat) through `SearchIndex`, as the bridge calls it, once it has warmed up."""
+    """Pass 1 (cold) and pass 2 (repeat) through `SearchIndex`, as a server worker calls it, once it has warmed up."""
+    one_thread_per_process()
     index = SearchIndex(build.out / "index")
     run = lambda query: index.search(parse_query(query), limit=10)  # noqa: E731
     return [timed(run, queries), timed(run, queries)]
@@ -338,6 +350,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--work", type=Path, default=None, help="Working folder (default: a new temporary one).")
     parser.add_argument("--before", default=None, help="Also time the reader of this earlier commit, in-process.")
+    parser.add_argument("--reuse", action="store_true", help="Measure the builds already in --work instead of rebuilding.")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -345,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = []
     for scale in args.scales:
         print(f"building {scale}x in {work} ...", flush=True)
-        build = build_corpus(work, scale)
+        build = build_corpus(work, scale, args.reuse)
         print(f"  {build}", flush=True)
         measured = Measured(build, in_process(build, queries), *over_http(build, queries, work))
         if args.before:
