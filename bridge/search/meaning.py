@@ -90,7 +90,7 @@ def _load() -> Encoder:
 
 
 def encoder() -> Encoder:
-    """The process's one model, loaded on first use (about 2 s); threads asking meanwhile wait for it."""
+    """The process's one model, loaded on first use (about 4 s here); threads asking meanwhile wait for it."""
     with _loading:
         return _load()
 
