@@ -369,7 +369,7 @@ class SearchIndex:
                 allowed = generation.live & postings.sections_with("product", product) if product else generation.live
                 words = rank(planned.plan, postings, generation.article_of, max(limit, CANDIDATES), allowed)
             # A code or quoted phrase asks for those very words: meaning then only re-ranks what words found.
-            by_meaning = meaning_scores(similarity, words.matching if words.exact else allowed)
+            by_meaning = meaning_scores(similarity, words.matching if planned.plan.exact else allowed)
             meaning = top_articles(by_meaning, generation.article_of, CANDIDATES)
             fused = fuse([[hit.doc for hit in words.hits], meaning], generation.article_of, limit)
             cosine = float(by_meaning[meaning[0]]) if meaning else 0.0
@@ -406,7 +406,7 @@ class SearchIndex:
                    words: Ranking, cosine: float) -> bool:
         """Whether the results answer the query, from the closest section's cosine and the word ranking's evidence."""
         literal = len(query.topic_words) <= 1 or bool(query.codes)
-        if not words.hits:
+        if not literal or not words.hits:  # the word evidence decides only for a literal query: not read otherwise
             return is_confident(Evidence(coverage=0.0, topic_coverage=0.0, scores=[], products=[], cosine=cosine,
                                          literal=literal))
         best: Ranked = words.hits[0]

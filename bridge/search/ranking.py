@@ -54,6 +54,15 @@ class Plan:
     bonus: tuple[Term, ...] = ()
     bonus_weight: float = 1.0
 
+    @property
+    def exact(self) -> bool:
+        """True when the query holds an error code or a quoted phrase.
+
+        The customer asked for those very words, so a section that only means something similar
+        must not match.
+        """
+        return any(concept.required for concept in self.concepts)
+
 
 class Postings(Protocol):
     """What ranking needs from the index: statistics and BM25 contributions per section."""
@@ -79,16 +88,11 @@ class Ranked:
 
 @dataclass
 class Ranking:
-    """The best articles' sections, best first; which sections match at all; each concept's weight.
-
-    `exact` is True when the query holds an error code or a quoted phrase: the customer asked
-    for those very words, so a section that only means something similar must not match.
-    """
+    """The best articles' sections, best first; which sections match at all; each concept's weight."""
 
     hits: list[Ranked] = field(default_factory=list)
     matching: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     weights: tuple[float, ...] = ()
-    exact: bool = False
 
 
 def idf(frequency: int, documents: int) -> float:
@@ -182,4 +186,4 @@ def rank(plan: Plan, postings: Postings, article_of: np.ndarray, limit: int,
     for doc in top_articles(scores, article_of, limit):
         matched = tuple(weight if concept_scores[doc] > 0 else 0.0 for weight, concept_scores in zip(weights, by_concept))
         hits.append(Ranked(doc=doc, score=float(scores[doc]), coverage=sum(matched) / (sum(weights) or 1.0), matched=matched))
-    return Ranking(hits=hits, matching=candidates, weights=weights, exact=any(concept.required for concept in concepts))
+    return Ranking(hits=hits, matching=candidates, weights=weights)
