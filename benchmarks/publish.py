@@ -18,19 +18,26 @@ query meanwhile, and the slowest of the first queries the new generation answers
 
 How it runs
 -----------
-From the project root (a full 4x build takes several minutes)::
+From the project root (a full 4x build with sentence vectors takes about half an hour)::
 
     .venv/bin/python benchmarks/publish.py
+    .venv/bin/python benchmarks/publish.py --reuse /tmp/bench   # after search.py --scales 4 --work /tmp/bench
 
-The corpus is never written: builds read a copy (`copy-1/` to `copy-4/` of a temporary folder)
-with the project's `kb/synonyms.yml` beside the articles. The section "publish" of
-benchmarks/RESULTS.md is rewritten with the figures.
+With `--reuse`, the rebuilds start from the 4x build that `benchmarks/search.py` left in that
+folder (`kb-4x/`, `out-4x/`, `out-4x.json`) instead of making a full build of their own; the
+first row then shows that build's recorded time and index step. Its articles get edited.
+
+The corpus is never written: builds read a copy (`copy-1/` to `copy-4/`) with the project's
+`kb/synonyms.yml` beside the articles. The section "publish" of benchmarks/RESULTS.md is
+rewritten with the figures.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
+import secrets
 import re
 import shutil
 import subprocess
@@ -47,7 +54,7 @@ sys.path.insert(0, str(PROJECT))
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.search import customer_queries  # noqa: E402
 from bridge.search.index_reader import SearchIndex  # noqa: E402
-from bridge.search.layout import SYNONYMS_FILE  # noqa: E402
+from bridge.search.layout import META_FILE, SYNONYMS_FILE, current_generation, read_meta  # noqa: E402
 from bridge.search.query import parse_query  # noqa: E402
 
 CORPUS = PROJECT.parent / "shared" / "corpora" / "officedocs-support"
@@ -131,14 +138,33 @@ def disk_use(path: Path) -> str:
     return subprocess.run(["du", "-sh", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
 
 
-def run(folder: Path) -> tuple[list[Build], dict[str, str]]:
-    corpus, out = prepare(folder), folder / "out"
+def earlier_build(folder: Path) -> tuple[Path, Path, Build]:
+    """The corpus, output and full build that `benchmarks/search.py --scales 4` left in `folder`."""
+    corpus, out = folder / f"kb-{COPIES}x", folder / f"out-{COPIES}x"
+    recorded = json.loads((folder / f"out-{COPIES}x.json").read_text(encoding="utf-8"))
+    generation = current_generation(out / "index")
+    if generation is None:
+        raise RuntimeError(f"no published index in {out}: run benchmarks/search.py --scales {COPIES} --work {folder}")
+    update = read_meta(generation, META_FILE)["update"]
+    if update["full_reason"] is None:
+        raise RuntimeError(f"the index in {out} is no longer a full build's; build it afresh")
+    summary = f"full rebuild ({update['full_reason']}), by benchmarks/search.py"
+    return corpus, out, Build("Full build (no previous index)", recorded["seconds"], summary, update["index_seconds"])
+
+
+def run(folder: Path, reuse: bool) -> tuple[list[Build], dict[str, str]]:
+    if reuse:
+        corpus, out, full = earlier_build(folder)
+    else:
+        corpus, out = prepare(folder), folder / "out"
+        full = kb_build("Full build (no previous index)", corpus, out)
     articles = sorted(corpus.glob("copy-3/**/*.md"))
-    builds = [kb_build("Full build (no previous index)", corpus, out)]
+    builds = [full]
     index = SearchIndex(out / "index")
     queries = customer_queries()
-    for label, article, word in (("One article edited", articles[len(articles) // 2], "zanzibarite"),
-                                 ("Another article edited", articles[len(articles) // 3], "quetzalite")):
+    run_mark = secrets.token_hex(3).translate(str.maketrans("0123456789", "ghijklmnop"))  # letters: one word
+    for label, article, word in (("One article edited", articles[len(articles) // 2], f"zanzibarite{run_mark}"),
+                                 ("Another article edited", articles[len(articles) // 3], f"quetzalite{run_mark}")):
         edit(article, word)
         build = kb_build(label, corpus, out)
         builds.append(replace(build, switch=switch_timing(index, word, queries)))
@@ -186,12 +212,17 @@ Disk after the last build:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.parse_args(argv)
+    parser.add_argument("--reuse", type=Path, default=None, metavar="FOLDER",
+                        help="Start from the 4x build benchmarks/search.py left in FOLDER instead of a full build.")
+    args = parser.parse_args(argv)
     load = " ".join(f"{value:.1f}" for value in os.getloadavg())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True,
                             check=True).stdout.strip()
-    with tempfile.TemporaryDirectory(prefix="kb-publish-") as folder:
-        builds, sizes = run(Path(folder))
+    if args.reuse:
+        builds, sizes = run(args.reuse, reuse=True)
+    else:
+        with tempfile.TemporaryDirectory(prefix="kb-publish-") as folder:
+            builds, sizes = run(Path(folder), reuse=False)
     write_section("publish", "Publishing: incremental rebuilds", report(builds, sizes, load, commit))
 
 
