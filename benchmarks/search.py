@@ -62,7 +62,6 @@ sys.path.insert(0, str(PROJECT))
 
 from benchmarks.results import write_section  # noqa: E402
 from bridge.search.index_reader import SearchIndex  # noqa: E402
-from bridge.search.meaning import one_thread_per_process  # noqa: E402
 from bridge.search.layout import SYNONYMS_FILE, current_generation  # noqa: E402
 from bridge.search.query import parse_query  # noqa: E402
 
@@ -177,7 +176,6 @@ def timed(run: Callable[[str], object], queries: Sequence[str]) -> Timings:
 
 def in_process(build: Build, queries: Sequence[str]) -> list[Timings]:
     """Pass 1 (cold) and pass 2 (repeat) through `SearchIndex`, as a server worker calls it, once it has warmed up."""
-    one_thread_per_process()
     index = SearchIndex(build.out / "index")
     run = lambda query: index.search(parse_query(query), limit=10)  # noqa: E731
     return [timed(run, queries), timed(run, queries)]

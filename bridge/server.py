@@ -10,7 +10,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.app import create_app
 from bridge.db import upgrade_database
 from bridge.search.index_reader import IndexUnavailable
-from bridge.search.meaning import one_thread_per_process
 from bridge.settings import SettingsError
 from bridge.tickets.policy import PolicyError
 from bridge.web import tickets
@@ -31,7 +30,6 @@ class _Gunicorn(BaseApplication):
 
 
 def _start_worker(worker) -> None:  # noqa: ANN001 (a gunicorn worker)
-    one_thread_per_process()
     tickets.start_outbox(worker.wsgi)
 
 

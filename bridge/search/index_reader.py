@@ -36,7 +36,7 @@ from bridge.search.cache import LRUCache
 from bridge.search.confidence import NEIGHBOURS, Evidence, is_confident
 from bridge.search.fusion import CANDIDATES, Fused, fuse, meaning_scores
 from bridge.search.layout import SYNONYMS_FILE, current_generation, read_meta
-from bridge.search.meaning import encoder, from_bytes, query_vector
+from bridge.search.meaning import from_bytes, one_thread_per_process, query_vector
 from bridge.search.pacing import Foreground, never_wait, paced
 from bridge.search.planner import CONTENT, PAIRS, QueryPlan, plan_query
 from bridge.search.query import ParsedQuery
@@ -289,7 +289,7 @@ class SearchIndex:
         self.root = root
         self._lock = threading.Lock()
         self._foreground = Foreground()
-        encoder()  # loaded now, so the first query costs what any query costs
+        one_thread_per_process()  # loads the model now, so the first query costs what any query costs
         self._generation = self._open(self._current_path())
         self._next: Path | None = None
 

@@ -97,13 +97,15 @@ def encoder() -> Encoder:
 
 
 def one_thread_per_process() -> None:
-    """Run the model, and numpy's BLAS, on one thread each, as a server with a worker per core should.
+    """Run the model, and numpy's BLAS, on one thread each: what a process that answers queries needs.
 
-    A query encodes as fast on one thread as on two (18.6 ms against 19.5 ms, measured here), and
-    the other core stays free for the other worker; two threads each made both thrash (p50 52 ms
-    against 39 ms at 4x). The same holds for the product of a query's vector with every section's:
-    OpenBLAS splits it over both cores and its threads then spin, waiting for more work, on the
-    cores the other worker and the network need (p99 over HTTP 75 ms with them, 45 ms without).
+    A query's text is a few words and its vector product one pass over the sections: neither gains
+    from a second thread (a query encodes in 18.6 ms on one, 19.5 ms on two, measured here). The
+    threads they would start keep spinning after their share of the work, waiting for more, on the
+    cores the querying thread, the other worker and the network need. Measured at 4x: a process
+    answering queries one after another, median 40 ms and slowest 122 ms with them, 27 and 34 ms
+    without; over HTTP, p99 75 ms with them, 45-59 ms without. A build, which encodes thousands
+    of sections in batches, keeps both cores.
     """
     encoder().threads = 1
     threadpool_limits(limits=1, user_api="blas")
