@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bridge.search.confidence import Evidence, is_confident
-from bridge.search.fusion import fuse
+from bridge.search.fusion import MEANING_WEIGHT, WORDS_WEIGHT, fuse
 from bridge.search.index_reader import SearchIndex
 from bridge.search.index_writer import write_index
 from bridge.search.layout import publish_staged
@@ -86,16 +86,24 @@ def test_vectors_survive_the_index_column() -> None:
     assert from_bytes([]).shape == (0, vectors.shape[1])
 
 
+WEIGHTS = [WORDS_WEIGHT, MEANING_WEIGHT]
+
+
 def test_fusion_puts_an_article_both_rankings_found_first() -> None:
     article_of = np.array([0, 0, 1, 2, 3])
-    fused = fuse([[2, 0], [1, 3, 2]], article_of, limit=3)
+    fused = fuse([[2, 0], [1, 3, 2]], WEIGHTS, article_of, limit=3)
     assert [item.doc for item in fused] == [0, 2, 3]
     assert fused[0].score > fused[1].score > fused[2].score
 
 
+def test_fusion_ranks_the_closest_meaning_above_the_best_word_match() -> None:
+    article_of = np.array([0, 1])
+    assert [item.doc for item in fuse([[0], [1]], WEIGHTS, article_of, limit=10)] == [1, 0]
+
+
 def test_fusion_shows_the_word_rankings_section_of_an_article() -> None:
     article_of = np.array([0, 0])
-    assert [item.doc for item in fuse([[1], [0]], article_of, limit=10)] == [1]
+    assert [item.doc for item in fuse([[1], [0]], WEIGHTS, article_of, limit=10)] == [1]
 
 
 def test_a_sentence_is_judged_by_how_close_its_meaning_is() -> None:

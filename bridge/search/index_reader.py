@@ -34,7 +34,7 @@ from whoosh.util.numeric import byte_to_length
 
 from bridge.search.cache import LRUCache
 from bridge.search.confidence import NEIGHBOURS, Evidence, is_confident
-from bridge.search.fusion import CANDIDATES, Fused, fuse, meaning_scores
+from bridge.search.fusion import CANDIDATES, MEANING_WEIGHT, WORDS_WEIGHT, Fused, fuse, meaning_scores
 from bridge.search.layout import SYNONYMS_FILE, current_generation, read_meta
 from bridge.search.meaning import from_bytes, one_thread_per_process, query_vector
 from bridge.search.pacing import Foreground, never_wait, paced
@@ -371,7 +371,8 @@ class SearchIndex:
             # A code or quoted phrase asks for those very words: meaning then only re-ranks what words found.
             by_meaning = meaning_scores(similarity, words.matching if planned.plan.exact else allowed)
             meaning = top_articles(by_meaning, generation.article_of, CANDIDATES)
-            fused = fuse([[hit.doc for hit in words.hits], meaning], generation.article_of, limit)
+            fused = fuse([[hit.doc for hit in words.hits], meaning], [WORDS_WEIGHT, MEANING_WEIGHT],
+                         generation.article_of, limit)
             cosine = float(by_meaning[meaning[0]]) if meaning else 0.0
             with generation.lock:
                 hits = self._hits(postings, planned, fused)
