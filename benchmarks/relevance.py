@@ -3,7 +3,7 @@
 Why this exists
 ---------------
 Issue 3 asks whether customers find the article that answers them, and whether search admits
-when nothing does. `benchmarks/relevance/` holds four sets of queries (`QUERY_SETS` says who
+when nothing does. `benchmarks/relevance/` holds six sets of queries (`QUERY_SETS` says who
 wrote each and what was fitted to it), each with answerable queries (and the articles that truly
 answer them) and unanswerable ones. This script reports, per set, for our search and for a
 baseline, MRR@10, Success@1 and Success@5 over the answerable queries, and how many queries of
@@ -165,9 +165,12 @@ QUERY_SETS = (
     QuerySet("fresh.yml", "written blind from the corpus at the start of session 3 and run once, at its end; "
                           "seen since"),
     QuerySet("reserve.yml", "written blind from the corpus at the end of session 3 and kept unread until search "
-                            "by meaning was built (session 5), then run once: the only set that none of that "
-                            "change's choices saw (the sentence model's 0.55 cosine and the one-word rule of "
-                            "`confident` were picked with the four sets above in view)"),
+                            "by meaning was built (session 5), then run once; seen since (the sentence model's "
+                            "0.55 cosine and the one-word rule of `confident` were picked with the four sets above "
+                            "in view, the fusion's K and weights in session 6 with all five)"),
+    QuerySet("blind.yml", "written blind from the corpus at the start of session 6, by a helper that read only the "
+                          "corpus, and run once, after the fusion's K and weights were chosen on the five sets above: "
+                          "the only set none of the current choices saw"),
 )
 
 
