@@ -91,6 +91,7 @@ class Build:
     site_mb: float
     articles: int
     sections: int
+    index_seconds: float  # the build's index step, from its generation's metadata
 
 
 def customer_queries() -> list[str]:
@@ -140,7 +141,7 @@ def build_corpus(work: Path, scale: int, reuse: bool = False) -> Build:
         raise RuntimeError(f"kb build failed at {scale}x:\n{result.stderr[-3000:]}")
     meta = json.loads((current_generation(out / "index") / "kb-index.json").read_text(encoding="utf-8"))
     build = Build(scale, out, float(seconds), int(peak_kb) / 1024, folder_mb(current_generation(out / "index")),
-                  folder_mb(out / "site"), meta["articles"], meta["documents"])
+                  folder_mb(out / "site"), meta["articles"], meta["documents"], meta["update"]["index_seconds"])
     record.write_text(json.dumps({**asdict(build), "out": str(out)}), encoding="utf-8")
     return build
 
