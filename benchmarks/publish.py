@@ -18,7 +18,7 @@ query meanwhile, and the slowest of the first queries the new generation answers
 
 How it runs
 -----------
-From the project root (a full 4x build with sentence vectors takes about half an hour)::
+From the project root (a full 4x build with sentence vectors takes 14-31 minutes here)::
 
     .venv/bin/python benchmarks/publish.py
     .venv/bin/python benchmarks/publish.py --reuse /tmp/bench   # after search.py --scales 4 --work /tmp/bench
@@ -37,8 +37,8 @@ import argparse
 import itertools
 import json
 import os
-import secrets
 import re
+import secrets
 import shutil
 import subprocess
 import sys

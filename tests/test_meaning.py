@@ -33,6 +33,7 @@ ARTICLES = {
 }
 # Shares no word with the crash article, but says the same thing.
 OWN_WORDS = "my mail program shuts down the moment I launch it"
+WEIGHTS = [WORDS_WEIGHT, MEANING_WEIGHT]
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +85,6 @@ def test_vectors_survive_the_index_column() -> None:
     restored = from_bytes(to_bytes(vectors))
     assert restored.shape == vectors.shape and np.allclose(restored, vectors, atol=1e-3)
     assert from_bytes([]).shape == (0, vectors.shape[1])
-
-
-WEIGHTS = [WORDS_WEIGHT, MEANING_WEIGHT]
 
 
 def test_fusion_puts_an_article_both_rankings_found_first() -> None:
