@@ -124,7 +124,7 @@ def build_corpus(work: Path, scale: int, reuse: bool = False) -> Build:
     """`kb build` of the corpus at `scale` in a subprocess, with its wall time and peak memory.
 
     The figures are kept beside the build (`out-Nx.json`); with `reuse`, a build made earlier in
-    `work` is measured again without rebuilding (a 4x build with sentence vectors takes half an hour).
+    `work` is measured again without rebuilding (a 4x build with sentence vectors takes 14-31 minutes here).
     """
     record = work / f"out-{scale}x.json"
     if reuse and record.is_file():

@@ -29,10 +29,6 @@ class _Gunicorn(BaseApplication):
         return create_app(self.overrides)
 
 
-def _start_worker(worker) -> None:  # noqa: ANN001 (a gunicorn worker)
-    tickets.start_outbox(worker.wsgi)
-
-
 def serve_app(overrides: Mapping[str, str], *, host: str, port: int, workers: int) -> int:
     """Serve until stopped; returns an exit status (2 when the settings, policy, index or database are unusable)."""
     try:
@@ -53,7 +49,7 @@ def serve_app(overrides: Mapping[str, str], *, host: str, port: int, workers: in
     # Each worker sends its own acknowledgements, woken by the tickets it stores.
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
                "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
-               "post_worker_init": _start_worker,
+               "post_worker_init": lambda worker: tickets.start_outbox(worker.wsgi),
                "worker_exit": lambda server, worker: tickets.stop_outbox(worker.wsgi)}
     _Gunicorn(overrides, options).run()
     return 0

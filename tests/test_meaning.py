@@ -105,14 +105,14 @@ def test_fusion_shows_the_word_rankings_section_of_an_article() -> None:
 
 
 def test_a_sentence_is_judged_by_how_close_its_meaning_is() -> None:
-    assert is_confident(Evidence(coverage=0.0, topic_coverage=0.0, scores=[], products=[], cosine=0.7))
+    assert is_confident(Evidence(cosine=0.7))
     assert not is_confident(Evidence(coverage=1.0, topic_coverage=1.0, scores=[9, 1], products=["a"], cosine=0.4))
 
 
 def test_one_word_or_a_code_is_judged_by_its_words() -> None:
     covered = Evidence(coverage=1.0, topic_coverage=1.0, scores=[9, 1], products=["a"], cosine=0.0, literal=True)
     assert is_confident(covered)
-    assert not is_confident(Evidence(coverage=0.0, topic_coverage=0.0, scores=[], products=[], cosine=0.9, literal=True))
+    assert not is_confident(Evidence(cosine=0.9, literal=True))
 
 
 def test_a_tool_name_the_model_does_not_know_is_confident_on_its_words(index: SearchIndex) -> None:

@@ -35,12 +35,15 @@ CONFIDENT_COSINE = 0.55
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the rankings know about the best results; `literal` marks a query of one word or with an error code."""
+    """What the rankings know about the best results; `literal` marks a query of one word or with an error code.
 
-    coverage: float
-    topic_coverage: float
-    scores: Sequence[float]
-    products: Sequence[str]
+    The word fields default to no evidence: for a sentence only the cosine is read.
+    """
+
+    coverage: float = 0.0
+    topic_coverage: float = 0.0
+    scores: Sequence[float] = ()
+    products: Sequence[str] = ()
     guessed: bool = False
     cosine: float = 0.0
     literal: bool = False

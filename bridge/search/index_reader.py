@@ -408,8 +408,7 @@ class SearchIndex:
         """Whether the results answer the query, from the closest section's cosine and the word ranking's evidence."""
         literal = len(query.topic_words) <= 1 or bool(query.codes)
         if not literal or not words.hits:  # the word evidence decides only for a literal query: not read otherwise
-            return is_confident(Evidence(coverage=0.0, topic_coverage=0.0, scores=[], products=[], cosine=cosine,
-                                         literal=literal))
+            return is_confident(Evidence(cosine=cosine, literal=literal))
         best: Ranked = words.hits[0]
         top = [postings.searcher.stored_fields(hit.doc) for hit in words.hits[:NEIGHBOURS]]
         heading = f"{top[0]['title']}\n{top[0]['section']}"

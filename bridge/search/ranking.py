@@ -135,9 +135,9 @@ def top_articles(scores: np.ndarray, article_of: np.ndarray, limit: int) -> list
     sections score 0, only the others are partitioned: numpy's partition slows down about tenfold
     over that many equal values (2 ms against 0.2 ms over 53,112 sections).
     """
-    pool = np.flatnonzero(scores) if np.count_nonzero(scores) < len(scores) // 2 else np.arange(len(scores))
+    matching = int(np.count_nonzero(scores))
+    pool = np.flatnonzero(scores) if matching < len(scores) // 2 else np.arange(len(scores))
     values = scores[pool]
-    matching = int(np.count_nonzero(values))
     size = limit * 4
     while True:
         size = min(size, matching)
