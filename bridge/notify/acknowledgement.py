@@ -1,21 +1,19 @@
 """The email that tells a customer we have their request and when to expect us.
 
-Everything the customer typed is untrusted: single-line fields are collapsed
-onto one line before they reach a header (so a CR/LF cannot start a new header
-such as Bcc), and every customer value is HTML-escaped in the HTML part.
+Everything the customer typed is untrusted: the headers are written and checked by
+bridge/notify/compose.py (the one way mail is composed), single-line fields are collapsed onto
+one line in the body, and every customer value is HTML-escaped in the HTML part.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bridge.tickets.models import Ticket, utc_now
+from bridge.notify.compose import OutgoingMail, compose_mail
+from bridge.tickets.models import Ticket
 
 
 def compose_acknowledgement(
@@ -28,7 +26,7 @@ def compose_acknowledgement(
     timezone: str,
     site_url: str,
     product_name: str | None = None,
-) -> EmailMessage:
+) -> OutgoingMail:
     """Build the acknowledgement for a stored ticket (it must already have its reference).
 
     The promises are phrases that complete a sentence, as written by
@@ -57,22 +55,20 @@ def compose_acknowledgement(
             for article in ticket.suggested_articles
         ],
     )
-    message = EmailMessage()
-    message["Subject"] = f"[{ticket.reference}] We have your request: {content.subject}"
-    message["From"] = sender
-    message["To"] = Address(display_name=content.name, addr_spec=single_line(ticket.email))
-    message["Date"] = format_datetime(utc_now())
-    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
-    # RFC 3834: tells other robots (vacation replies, ticket systems) not to answer us back.
-    message["Auto-Submitted"] = "auto-replied"
-    # Quoted-printable keeps the message 7-bit clean for relays without 8BITMIME.
-    message.set_content(content.text(), cte="quoted-printable")
-    message.add_alternative(content.html(), subtype="html", cte="quoted-printable")
-    return message
+    return compose_mail(
+        sender=sender,
+        to=ticket.email,
+        to_name=content.name,
+        subject=f"[{ticket.reference}] We have your request: {content.subject}",
+        text=content.text(),
+        html=content.html(),
+        # RFC 3834: tells other robots (vacation replies, ticket systems) not to answer us back.
+        auto_submitted="auto-replied",
+    )
 
 
 def single_line(value: str) -> str:
-    """Collapse every run of whitespace, CR and LF included, into one space: safe for a header."""
+    """Collapse every run of whitespace, line breaks of every kind included, into one space."""
     return " ".join(value.split())
 
 
@@ -89,12 +85,6 @@ def absolute_url(site_url: str, url: str) -> str:
 def _local_time(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({zone.key})"
-
-
-def _domain_of(sender: str) -> str:
-    """The sender's domain for Message-ID; asking the OS for its FQDN can stall on DNS."""
-    _, _, domain = parseaddr(sender)[1].rpartition("@")
-    return domain or "localhost"
 
 
 @dataclass(frozen=True)

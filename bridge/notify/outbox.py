@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.notify.transport import Transport
+from bridge.notify.transport import PermanentFailure, Transport
 from bridge.tickets.models import OutboxMessage, utc_now
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,9 @@ class _Claimed:
 class OutboxSender:
     """Sends due outbox messages; failures are recorded and retried with exponential back-off and jitter.
 
-    max_attempts=None (the default) never gives up: a mail outage delays
-    acknowledgements, it never drops them.
+    A message is given up on (and its reason kept) after max_attempts, or at once when the
+    transport says trying again cannot help (PermanentFailure). max_attempts=None never gives
+    up on a failure that may pass: a mail outage delays mail, it does not drop it.
     """
 
     def __init__(
@@ -130,7 +131,7 @@ class OutboxSender:
 
     def _record_failure(self, claimed: _Claimed, error: Exception, now: datetime) -> None:
         description = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
-        if self._max_attempts is not None and claimed.attempts >= self._max_attempts:
+        if isinstance(error, PermanentFailure) or (self._max_attempts is not None and claimed.attempts >= self._max_attempts):
             log.error("outbox: giving up on message %s after %s attempts: %s", claimed.id, claimed.attempts, description)
             self._update(claimed.id, last_error=description, next_attempt_at=None)
             return

@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.content.products import Product
 from bridge.notify.acknowledgement import compose_acknowledgement
+from bridge.notify.compose import OutgoingMail
+from bridge.notify.headers import UnsafeHeader
 from bridge.search.index_reader import IndexUnavailable, SearchIndex
 from bridge.search.query import QueryError, parse_query
 from bridge.tickets.business_time import BusinessCalendar
@@ -38,6 +39,9 @@ from bridge.tickets.validation import (
 
 MAX_SUGGESTIONS = 5
 MIN_SUGGESTION_CHARS = 3
+
+# The customer's field behind each part of the acknowledgement that compose_mail may refuse.
+MAIL_FIELDS = {"to": "email", "to_name": "name", "subject": "subject"}
 
 # What customers call a desk's time zone; any other zone is named after its city ("New York time").
 ZONE_NAMES = {"Europe/London": "UK time"}
@@ -75,10 +79,12 @@ def suggest_from_index(index: SearchIndex | IndexUnavailable) -> Suggest:
 
 @dataclass(frozen=True)
 class MailSettings:
-    """Who acknowledgements come from and where their article links point."""
+    """Who acknowledgements come from, where their article links point, and whether the
+    transport can reach a non-ASCII local part (see bridge/notify/transport.py)."""
 
     sender: str
     site_url: str
+    smtputf8: bool = True
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,8 @@ class TicketDesk:
 
     def validate(self, data: object) -> Submission:
         """Check a submission without storing it; raises InvalidSubmission naming every bad field."""
-        return validate_submission(data, policy=self.policy, product_keys=[product.key for product in self.products])
+        return validate_submission(data, policy=self.policy, product_keys=[product.key for product in self.products],
+                                   smtputf8=self._mail.smtputf8)
 
     def submit(self, data: object, *, now: datetime | None = None) -> Receipt:
         """Validate, store the ticket with its acknowledgement, wake the sender; targets run from now."""
@@ -175,15 +182,20 @@ class TicketDesk:
         priority = self.policy.priority(draft.priority)
         request_type = self.policy.request_type(draft.request_type)
         with self.session_factory() as session:
-            ticket = create_ticket(
-                session,
-                draft,
-                reference_prefix=self.policy.reference_prefix,
-                acknowledge_by=self.calendar.due(moment, self.policy.acknowledgement_target),
-                respond_by=self.calendar.due(moment, priority),
-                covered=request_type.covered,
-                compose_mail=partial(self._acknowledgement, priority=priority),
-            )
+            try:
+                ticket = create_ticket(
+                    session,
+                    draft,
+                    reference_prefix=self.policy.reference_prefix,
+                    acknowledge_by=self.calendar.due(moment, self.policy.acknowledgement_target),
+                    respond_by=self.calendar.due(moment, priority),
+                    covered=request_type.covered,
+                    compose_mail=partial(self._acknowledgement, priority=priority),
+                )
+            except UnsafeHeader as unsafe:
+                if unsafe.field not in MAIL_FIELDS:
+                    raise
+                raise InvalidSubmission({MAIL_FIELDS[unsafe.field]: unsafe.problem}) from unsafe
         self._wake_sender()
         return self.receipt(ticket)
 
@@ -220,7 +232,7 @@ class TicketDesk:
         with self.session_factory() as session, session.begin():
             session.add(Deflection(article_url=values["article_url"].strip(), created_at=utc_now(), **context))
 
-    def _acknowledgement(self, ticket: Ticket, *, priority: Priority) -> EmailMessage:
+    def _acknowledgement(self, ticket: Ticket, *, priority: Priority) -> OutgoingMail:
         return compose_acknowledgement(
             ticket,
             sender=self._mail.sender,

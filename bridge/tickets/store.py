@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
 
 from sqlalchemy.orm import Session
 
+from bridge.notify.compose import OutgoingMail
 from bridge.tickets.models import OutboxMessage, Ticket, utc_now
 from bridge.tickets.reference import format_reference
 
@@ -67,7 +66,7 @@ def create_ticket(
     acknowledge_by: datetime,
     respond_by: datetime,
     covered: bool,
-    compose_mail: Callable[[Ticket], EmailMessage],
+    compose_mail: Callable[[Ticket], OutgoingMail],
 ) -> Ticket:
     """Store a ticket and queue its acknowledgement atomically, then commit.
 
@@ -86,9 +85,9 @@ def create_ticket(
             OutboxMessage(
                 ticket_id=ticket.id,
                 kind=ACKNOWLEDGEMENT,
-                recipient=ticket.email,
-                subject=str(mail["Subject"]),
-                message=mail.as_bytes(policy=SMTP),
+                recipient=mail.recipient,
+                subject=mail.subject,
+                message=mail.message,
                 created_at=now,
                 attempts=0,
                 next_attempt_at=now,

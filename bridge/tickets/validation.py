@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from bridge.notify.headers import ENCODED_WORD
 from bridge.tickets.policy import SupportPolicy
 from bridge.tickets.store import NewTicket
 
@@ -30,6 +31,8 @@ REQUIRED_TEXT = {
 }
 CHOICES = {"product": "Choose the product", "request_type": "Choose the type of request", "priority": "Choose a priority"}
 OPTIONAL_TEXT = ("query", "page")
+# Fields that reach a mail header (bridge/notify/headers.py says why encoded words are refused there).
+HEADER_FIELDS = ("name", "subject")
 # In the form's order, which is also the order problems are reported in.
 FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", *OPTIONAL_TEXT,
           "suggested_articles")
@@ -56,8 +59,13 @@ class Submission:
     suggestions_shown: bool
 
 
-def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Collection[str]) -> Submission:
-    """A NewTicket from untrusted data (parsed JSON or form fields), or InvalidSubmission naming every bad field."""
+def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Collection[str],
+                        smtputf8: bool = True) -> Submission:
+    """A NewTicket from untrusted data (parsed JSON or form fields), or InvalidSubmission naming every bad field.
+
+    smtputf8 is whether our mail can reach an address with a non-ASCII local part (josé@...):
+    when it cannot, such an address is refused here instead of stored with mail that never leaves.
+    """
     if not isinstance(data, Mapping):
         raise InvalidSubmission({}, "The ticket must be a JSON object of fields")
     checker = _Checker(data)
@@ -65,7 +73,7 @@ def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Co
         if name not in FIELDS:
             checker.fail(str(name), f"unknown field; the fields are {', '.join(FIELDS)}")
     text = {name: checker.text(name, required=message) for name, message in REQUIRED_TEXT.items()}
-    email = checker.email(text["email"])
+    email = checker.email(text["email"], smtputf8=smtputf8)
     product = checker.choice("product", product_keys)
     request_type = checker.choice("request_type", [rt.key for rt in policy.request_types])
     priority = checker.choice("priority", [p.key for p in policy.priorities], default=policy.default_priority.key)
@@ -141,16 +149,23 @@ class _Checker:
             self.fail(name, "must not contain control characters" + ("" if name == "description" else " or line breaks"))
         elif required and not value.strip():
             self.fail(name, required)
+        elif name in HEADER_FIELDS and ENCODED_WORD.search(value):
+            self.fail(name, "must not contain an encoded word (=?...?=): type the text itself")
         return value.strip()
 
-    def email(self, value: str) -> str:
+    def email(self, value: str, *, smtputf8: bool) -> str:
+        """The address as email-validator normalises it (its domain may be international: mail uses its ASCII form)."""
         if not value or "email" in self.problems:
             return value
         try:
-            return validate_email(value, check_deliverability=False).normalized
+            valid = validate_email(value, check_deliverability=False)
         except EmailNotValidError as error:
             self.fail("email", f"Enter an email address like name@example.com ({error})")
             return value
+        if not smtputf8 and not valid.local_part.isascii():
+            self.fail("email", "Our mail server cannot deliver to an address with accented or non-Latin letters "
+                               "before the @; please give another address")
+        return valid.normalized
 
     def choice(self, name: str, keys: Collection[str], default: str | None = None) -> str:
         value = self.data.get(name)

@@ -112,7 +112,8 @@ def get_desk() -> TicketDesk:
             state.sender = OutboxSender(sessions, state.transport)
             state.desk = TicketDesk(
                 policy=state.policy, products=state.products, session_factory=sessions,
-                mail=MailSettings(sender=config["KB_MAIL_FROM"], site_url=config["KB_SITE_URL"]),
+                mail=MailSettings(sender=config["KB_MAIL_FROM"], site_url=config["KB_SITE_URL"],
+                                  smtputf8=state.transport.smtputf8),
                 suggest=suggest_from_index(current_app.extensions[search_api.EXTENSION]),
                 wake_sender=state.sender.wake, clock=lambda: state.clock(),
             )

@@ -77,13 +77,15 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def start_smtp_server(free_port: int) -> Iterator[Callable[[], RecordingHandler]]:
-    """Starts a real SMTP server on free_port when called, so a test can have the server down first."""
+def start_smtp_server(free_port: int) -> Iterator[Callable[..., RecordingHandler]]:
+    """Starts a real SMTP server on free_port when called, so a test can have the server down first.
+
+    smtputf8 is whether it offers SMTPUTF8 (aiosmtpd does not unless asked, like some relays)."""
     controllers: list[Controller] = []
 
-    def start() -> RecordingHandler:
+    def start(smtputf8: bool = False) -> RecordingHandler:
         handler = RecordingHandler()
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port)
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port, enable_SMTPUTF8=smtputf8)
         controller.start()
         controllers.append(controller)
         return handler

@@ -14,6 +14,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+    mail_options: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -24,6 +25,7 @@ class RecordingHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.received.append(
-            ReceivedMail(envelope.mail_from or "", list(envelope.rcpt_tos), envelope.original_content or b"")
+            ReceivedMail(envelope.mail_from or "", list(envelope.rcpt_tos), envelope.original_content or b"",
+                         list(envelope.mail_options))
         )
         return "250 Message accepted for delivery"
