@@ -1,22 +1,74 @@
-"""Database engines, sessions and schema upgrades for the bridge.
+"""The database's one home: the declarative base, the timestamp type, engines, sessions and upgrades.
 
 SQLite is the zero-set-up default and PostgreSQL the production choice; both
 are reached through a URL so the rest of the code never asks which one it has.
+Each room keeps its own tables (tickets, outbox, search log) on this one base,
+so Alembic sees them all through `bridge.models`.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def utc_now() -> datetime:
+    """The current time as an aware UTC datetime, the only kind of datetime we store."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that always goes in and comes out as aware UTC.
+
+    PostgreSQL keeps the offset, SQLite silently drops it; storing UTC and
+    re-attaching UTC on the way out gives the same aware values on both.
+    Naive datetimes are refused because their time zone is a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata Alembic compares against the migrations.
+
+    Named constraints let later migrations drop or alter them by name, which
+    SQLite's batch mode needs.
+    """
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
 def make_engine(url: str) -> Engine:

@@ -12,8 +12,7 @@ from bridge.db import upgrade_database
 from bridge.search.index_reader import IndexUnavailable
 from bridge.settings import SettingsError
 from bridge.tickets.policy import PolicyError
-from bridge.web import tickets
-from bridge.web.search_api import EXTENSION
+from bridge.web.context import services
 
 
 class _Gunicorn(BaseApplication):
@@ -29,27 +28,28 @@ class _Gunicorn(BaseApplication):
         return create_app(self.overrides)
 
 
-def serve_app(overrides: Mapping[str, str], *, host: str, port: int, workers: int) -> int:
+def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
     """Serve until stopped; returns an exit status (2 when the settings, policy, index or database are unusable)."""
     try:
         probe = create_app(overrides)
     except (SettingsError, PolicyError) as error:
         click.echo(f"kb serve: {error}", err=True)
         return 2
-    problem = probe.extensions[EXTENSION]
-    if isinstance(problem, IndexUnavailable):
-        click.echo(f"kb serve: {problem}", err=True)
+    port = services(probe).settings.port
+    index = services(probe).search_index()
+    if isinstance(index, IndexUnavailable):
+        click.echo(f"kb serve: {index}", err=True)
         return 2
     try:
-        upgrade_database(probe.config["KB_DATABASE_URL"])
+        upgrade_database(services(probe).settings.database_url)
     except SQLAlchemyError as error:
         click.echo(f"kb serve: cannot prepare the database KB_DATABASE_URL: {error}", err=True)
         return 2
-    click.echo(f"Help centre on http://{host}:{port}/ (index {problem.info().path})")
-    # Each worker sends its own acknowledgements, woken by the tickets it stores.
+    click.echo(f"Help centre on http://{host}:{port}/ (index {index.info().path})")
+    # Each worker sends mail from the outbox, woken by the tickets it stores.
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
                "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
-               "post_worker_init": lambda worker: tickets.start_outbox(worker.wsgi),
-               "worker_exit": lambda server, worker: tickets.stop_outbox(worker.wsgi)}
+               "post_worker_init": lambda worker: services(worker.wsgi).start_outbox_sender(),
+               "worker_exit": lambda server, worker: services(worker.wsgi).close()}
     _Gunicorn(overrides, options).run()
     return 0

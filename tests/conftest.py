@@ -18,6 +18,7 @@ from bridge.app import create_app
 from bridge.db import upgrade_database
 from bridge.settings import PROJECT_ROOT
 from bridge.site_build import build_site
+from bridge.web.context import services
 
 CHROMIUM = Path("/usr/bin/chromium")
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpora" / "officedocs-support"
@@ -50,9 +51,7 @@ def database_file(tmp_path: Path) -> str:
 def app(built_kb: Path, database_file: str):
     app = create_app({"KB_BUILD_DIR": str(built_kb), "KB_DATABASE_URL": database_file})
     yield app
-    app_search_log = app.extensions.get("kb_search_log")
-    if app_search_log is not None:
-        app_search_log.close()
+    services(app).close()
 
 
 @pytest.fixture
@@ -108,7 +107,7 @@ def served_kb(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)
 
 
 @pytest.fixture(scope="session")

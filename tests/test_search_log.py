@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from bridge.cli import main
-from bridge.db import make_engine, make_session_factory
+from bridge.db import make_engine, make_session_factory, utc_now
 from bridge.searchlog.recorder import SearchLog
-from bridge.tickets.models import utc_now
+from bridge.web.context import services
 
 
 def searched(client, query: str, visit: str | None = None) -> str:
@@ -24,8 +24,8 @@ def searched(client, query: str, visit: str | None = None) -> str:
 
 
 def stored_rows(app, table: str) -> list[dict]:
-    app.extensions["kb_search_log"].flush()
-    engine = create_engine(app.config["KB_DATABASE_URL"])
+    services(app).search_log().flush()
+    engine = create_engine(services(app).settings.database_url)
     try:
         with engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(text(f"SELECT * FROM {table}"))]
@@ -92,7 +92,7 @@ def test_kb_gaps_lists_what_failed_newest_first(app, client, monkeypatch) -> Non
     searched(client, "vat")
     searched(client, "xylophone zeppelin")
     stored_rows(app, "search_events")
-    monkeypatch.setenv("KB_DATABASE_URL", app.config["KB_DATABASE_URL"])
+    monkeypatch.setenv("KB_DATABASE_URL", services(app).settings.database_url)
     runner = CliRunner()
 
     table = runner.invoke(main, ["gaps", "--days", "7"])

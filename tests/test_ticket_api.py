@@ -5,15 +5,15 @@ import os
 import re
 from datetime import datetime
 from email import message_from_bytes
-from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import select
 
-from bridge.tickets.models import OutboxMessage, Ticket
+from bridge.notify.models import OutboxMessage
+from bridge.tickets.models import Ticket
 from bridge.tickets.policy import load_policy
-from bridge.web import database
+from bridge.web.context import services
 from tests.conftest import skip_or_fail
 from tests.ticket_web_fixtures import (  # noqa: F401 (fixtures)
     FRIDAY_EVENING,
@@ -37,7 +37,7 @@ def post(app, body, **kwargs):
 
 
 def stored(app) -> list[Ticket]:
-    with app.app_context(), database.session_factory()() as session:
+    with services(app).sessions()() as session:
         return list(session.scalars(select(Ticket)))
 
 
@@ -53,7 +53,7 @@ def test_a_ticket_is_stored_with_its_targets_and_acknowledgement(api_app) -> Non
     [ticket] = stored(api_app)
     assert (ticket.reference, ticket.query, ticket.page) == (body["reference"], "export invoices", "ledger/help-sheets/credits/")
     assert ticket.suggested_articles == body["suggested_articles"]
-    with api_app.app_context(), database.session_factory()() as session:
+    with services(api_app).sessions()() as session:
         [mail] = session.scalars(select(OutboxMessage))
     acknowledgement = message_from_bytes(mail.message)
     assert body["reference"] in acknowledgement["Subject"]
@@ -196,7 +196,7 @@ def test_workers_sharing_a_redis_store_share_the_limit(make_app) -> None:
 def test_the_support_policy_is_published_with_the_products(api_app) -> None:
     with api_app.test_client().get("/api/support-policy") as response:
         body = response.get_json()
-    policy = load_policy(Path(api_app.config["KB_SUPPORT_POLICY"]))
+    policy = load_policy(services(api_app).settings.support_policy)
     assert body == {**policy.public(), "products": [{"key": "support", "name": "Getting support"},
                                                     {"key": "ledger", "name": "Ledger"},
                                                     {"key": "rota", "name": "Rota"}]}

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from bridge.app import create_app
 from bridge.settings import SettingsError
 from bridge.tickets.models import Deflection, Ticket
-from bridge.web import csrf, database
+from bridge.web import csrf
+from bridge.web.context import services
 from bridge.web.shell import CONTENT, HEAD, TITLE
 from bridge.web.tickets import AUTOMATED, EXPIRED
 from tests.ticket_web_fixtures import (  # noqa: F401 (fixtures)
@@ -43,7 +44,7 @@ def send(client, fields: dict[str, str], **extra: str):
 
 
 def tickets_in(app) -> list[Ticket]:
-    with app.app_context(), database.session_factory()() as session:
+    with services(app).sessions()() as session:
         return list(session.scalars(select(Ticket)))
 
 
@@ -178,7 +179,7 @@ def test_this_solved_it_records_a_deflection_and_raises_no_ticket(ticket_app, cl
     assert (response.status_code, response.headers["Location"]) == (303, "/tickets/solved")
     with client.get("/tickets/solved") as thanks:
         assert "Glad that helped" in page_of(thanks) and "No ticket was raised" in page_of(thanks)
-    with ticket_app.app_context(), database.session_factory()() as session:
+    with services(ticket_app).sessions()() as session:
         [deflection] = session.scalars(select(Deflection))
     assert (deflection.article_url, deflection.subject, deflection.query, deflection.page) == \
         ("ledger/quick-starts/your-first-invoice/#send", "invoice", "send invoice", None)

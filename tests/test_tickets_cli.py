@@ -33,7 +33,7 @@ def test_a_ticket_is_shown_with_its_times_in_the_desks_zone(ticket_app, database
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"Reference       {reference}"
-    assert "Status          new" in lines
+    assert "Status          Received (new)" in lines
     assert "Priority        CRITICAL (within 2 business hours)" in lines
     assert "Subject         Invoice export fails" in lines
     assert "From            Ada Lovelace <ada@example.org>" in lines

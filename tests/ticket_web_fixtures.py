@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 
 from bridge.app import create_app
-from bridge.web import database, search_log_api, tickets
+from bridge.web.context import services
 from tests.postgres import migrated_schema
 
 LONDON = ZoneInfo("Europe/London")
@@ -47,17 +47,12 @@ def bridge_app(built_kb: Path, database_url: str, tmp_path: Path, **settings: st
 
 def close_app(app: Flask) -> None:
     """Release what the app opened on first use: its search log writer and its database connections."""
-    log = app.extensions.get(search_log_api.EXTENSION)
-    if log is not None:
-        log.close()
-    sessions = app.extensions.get(database.EXTENSION)
-    if sessions is not None:
-        sessions.kw["bind"].dispose()
+    services(app).close()
 
 
 def set_clock(app: Flask, moment: datetime) -> None:
     """Make every ticket this app takes count its targets from moment (before its first request)."""
-    app.extensions[tickets.EXTENSION].clock = lambda: moment
+    services(app).clock = lambda: moment
 
 
 def form_token(client) -> str:

@@ -1,4 +1,4 @@
-"""Delivering queued emails from the outbox table, retrying until the mail server takes them.
+"""Queueing mail in the caller's transaction, and delivering it, retrying until the mail server takes it.
 
 Each message is claimed in its own short transaction before it is sent: the
 claim moves next_attempt_at a lease into the future, so no other sender picks
@@ -22,14 +22,29 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.db import utc_now
+from bridge.notify.compose import OutgoingMail
+from bridge.notify.models import OutboxMessage
 from bridge.notify.transport import PermanentFailure, Transport
-from bridge.tickets.models import OutboxMessage, utc_now
 
 log = logging.getLogger(__name__)
 
+# Set in a session's info when it queues mail; committing that session wakes the process's sender.
+MAIL_QUEUED = "kb.mail_queued"
 CLAIM_LEASE = timedelta(minutes=10)
 STOP_CHECK_SECONDS = 1.0
 MAX_ERROR_LENGTH = 2000
+
+
+def queue_mail(session: Session, mail: OutgoingMail, *, kind: str, ticket_id: int | None, now: datetime) -> OutboxMessage:
+    """Add a composed mail to the outbox in the caller's transaction: it exists (and is sent) only if the caller commits."""
+    message = OutboxMessage(
+        ticket_id=ticket_id, kind=kind, recipient=mail.recipient, subject=mail.subject,
+        message=mail.message, created_at=now, attempts=0, next_attempt_at=now,
+    )
+    session.add(message)
+    session.info[MAIL_QUEUED] = True
+    return message
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bridge.tickets.models import Base, UtcDateTime, utc_now
+from bridge.db import Base, UtcDateTime, utc_now
 
 
 class SearchEvent(Base):

@@ -25,7 +25,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.searchlog.models import ArticleFeedback, SearchEvent
-from bridge.tickets.models import utc_now
+from bridge.db import utc_now
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 60

@@ -1,65 +1,14 @@
-"""Database tables for tickets and for the mail outbox.
-
-The outbox lives next to the tickets so that a ticket and its acknowledgement
-are written in one transaction: a ticket is never stored without its mail, and
-a mail is never queued for a ticket that was rolled back.
-"""
+"""Database tables for tickets and for the articles that made a ticket unnecessary."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Identity, Integer, LargeBinary, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, Identity, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-def utc_now() -> datetime:
-    """The current time as an aware UTC datetime, the only kind of datetime we store."""
-    return datetime.now(UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timestamp that always goes in and comes out as aware UTC.
-
-    PostgreSQL keeps the offset, SQLite silently drops it; storing UTC and
-    re-attaching UTC on the way out gives the same aware values on both.
-    Naive datetimes are refused because their time zone is a guess.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base whose metadata Alembic compares against the migrations.
-
-    Named constraints let later migrations drop or alter them by name, which
-    SQLite's batch mode needs.
-    """
-
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+from bridge.db import Base, UtcDateTime, utc_now
+from bridge.tickets.status import TicketStatus
 
 
 class Ticket(Base):
@@ -81,7 +30,7 @@ class Ticket(Base):
     request_type: Mapped[str] = mapped_column(String)
     covered: Mapped[bool]
     priority: Mapped[str] = mapped_column(String)
-    status: Mapped[str] = mapped_column(String, default="new", server_default="new")
+    status: Mapped[str] = mapped_column(String, default=TicketStatus.NEW.value, server_default=TicketStatus.NEW.value)
     query: Mapped[str | None] = mapped_column(Text)
     page: Mapped[str | None] = mapped_column(Text)
     suggested_articles: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
@@ -89,29 +38,6 @@ class Ticket(Base):
     respond_by: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
-
-
-class OutboxMessage(Base):
-    """An email waiting to be sent (or already sent), stored exactly as it will go on the wire.
-
-    next_attempt_at is NULL once there is nothing left to do: the message was
-    sent, or the sender was configured to give up after max_attempts.
-    """
-
-    __tablename__ = "outbox_messages"
-    __table_args__ = {"sqlite_autoincrement": True}
-
-    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    kind: Mapped[str] = mapped_column(String)
-    recipient: Mapped[str] = mapped_column(String)
-    subject: Mapped[str] = mapped_column(String)
-    message: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Deflection(Base):

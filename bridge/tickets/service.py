@@ -1,10 +1,10 @@
 """Raising a ticket: what happens between "Send" and the reference number, in one place.
 
 The form and the JSON API both hand the desk untrusted fields; the desk validates them, works
-out coverage and due times from the support policy, stores the ticket and its acknowledgement
-in one transaction, and only then wakes the mail sender, so a mail outage delays the
-acknowledgement but never loses the ticket. Nothing here knows about HTTP, which is why the
-clock can be injected and a Friday-evening ticket tested without waiting for Friday.
+out coverage and due times from the support policy, and adds the ticket and its acknowledgement
+to the caller's transaction; the mail is sent only after the caller commits, so a mail outage
+delays the acknowledgement but never loses the ticket. Nothing here knows about HTTP, which is
+why the clock can be injected and a Friday-evening ticket tested without waiting for Friday.
 """
 from __future__ import annotations
 
@@ -13,19 +13,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bridge.content.products import Product
 from bridge.notify.acknowledgement import compose_acknowledgement
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.headers import UnsafeHeader
-from bridge.search.index_reader import IndexUnavailable, SearchIndex
 from bridge.search.query import QueryError, parse_query
 from bridge.tickets.business_time import BusinessCalendar
-from bridge.tickets.models import Deflection, Ticket, utc_now
+from bridge.db import utc_now
+from bridge.tickets.models import Deflection, Ticket
 from bridge.tickets.policy import Priority, SupportPolicy
 from bridge.tickets.reference import parse_reference
 from bridge.tickets.store import create_ticket, get_ticket_by_number
@@ -36,6 +36,9 @@ from bridge.tickets.validation import (
     site_path_problem,
     validate_submission,
 )
+
+if TYPE_CHECKING:
+    from bridge.search.index_reader import SearchIndex
 
 MAX_SUGGESTIONS = 5
 MIN_SUGGESTION_CHARS = 3
@@ -62,11 +65,11 @@ class Suggestion:
 Suggest = Callable[[str], list[Suggestion]]
 
 
-def suggest_from_index(index: SearchIndex | IndexUnavailable) -> Suggest:
+def suggest_from_index(index: SearchIndex | None) -> Suggest:
     """Suggestions for a subject from the search index; none (not an error) while the index is unavailable."""
 
     def suggest(text: str) -> list[Suggestion]:
-        if isinstance(index, IndexUnavailable) or len(text.strip()) < MIN_SUGGESTION_CHARS:
+        if index is None or len(text.strip()) < MIN_SUGGESTION_CHARS:
             return []
         try:
             query = parse_query(text)
@@ -129,11 +132,9 @@ def local_due_time(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local:%A} {local.day} {local:%B}, {local:%H:%M} {name}"
 
 
-def find_ticket(session_factory: sessionmaker[Session], text: str, prefix: str) -> Ticket | None:
+def find_ticket(session: Session, text: str, prefix: str) -> Ticket | None:
     """The ticket a typed reference names, ignoring case, spaces and dashes; InvalidReference if the check fails."""
-    number = parse_reference(text, prefix)
-    with session_factory() as session:
-        return get_ticket_by_number(session, number)
+    return get_ticket_by_number(session, parse_reference(text, prefix))
 
 
 def public_support(policy: SupportPolicy, products: Sequence[Product]) -> dict[str, Any]:
@@ -142,26 +143,22 @@ def public_support(policy: SupportPolicy, products: Sequence[Product]) -> dict[s
 
 
 class TicketDesk:
-    """Everything a submission needs, wired once per process by the web layer (or a test)."""
+    """Everything a submission needs, wired once per process by bridge.services; each call joins the caller's session."""
 
     def __init__(
         self,
         *,
         policy: SupportPolicy,
         products: Sequence[Product],
-        session_factory: sessionmaker[Session],
         mail: MailSettings,
         suggest: Suggest,
-        wake_sender: Callable[[], None],
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.policy = policy
         self.products = tuple(products)
-        self.session_factory = session_factory
         self.calendar = BusinessCalendar.from_policy(policy)
         self._mail = mail
         self.suggest = suggest
-        self._wake_sender = wake_sender
         self._clock = clock
 
     def support(self) -> dict[str, Any]:
@@ -172,8 +169,8 @@ class TicketDesk:
         return validate_submission(data, policy=self.policy, product_keys=[product.key for product in self.products],
                                    smtputf8=self._mail.smtputf8)
 
-    def submit(self, data: object, *, now: datetime | None = None) -> Receipt:
-        """Validate, store the ticket with its acknowledgement, wake the sender; targets run from now."""
+    def submit(self, session: Session, data: object, *, now: datetime | None = None) -> Receipt:
+        """Validate and add the ticket with its queued acknowledgement to session; targets run from now."""
         submission = self.validate(data)
         draft = submission.ticket
         if not submission.suggestions_shown:
@@ -181,26 +178,24 @@ class TicketDesk:
         moment = now or self._clock()
         priority = self.policy.priority(draft.priority)
         request_type = self.policy.request_type(draft.request_type)
-        with self.session_factory() as session:
-            try:
-                ticket = create_ticket(
-                    session,
-                    draft,
-                    reference_prefix=self.policy.reference_prefix,
-                    acknowledge_by=self.calendar.due(moment, self.policy.acknowledgement_target),
-                    respond_by=self.calendar.due(moment, priority),
-                    covered=request_type.covered,
-                    compose_mail=partial(self._acknowledgement, priority=priority),
-                )
-            except UnsafeHeader as unsafe:
-                if unsafe.field not in MAIL_FIELDS:
-                    raise
-                raise InvalidSubmission({MAIL_FIELDS[unsafe.field]: unsafe.problem}) from unsafe
-        self._wake_sender()
+        try:
+            ticket = create_ticket(
+                session,
+                draft,
+                reference_prefix=self.policy.reference_prefix,
+                acknowledge_by=self.calendar.due(moment, self.policy.acknowledgement_target),
+                respond_by=self.calendar.due(moment, priority),
+                covered=request_type.covered,
+                compose_mail=partial(self._acknowledgement, priority=priority),
+            )
+        except UnsafeHeader as unsafe:
+            if unsafe.field not in MAIL_FIELDS:
+                raise
+            raise InvalidSubmission({MAIL_FIELDS[unsafe.field]: unsafe.problem}) from unsafe
         return self.receipt(ticket)
 
-    def find(self, text: str) -> Ticket | None:
-        return find_ticket(self.session_factory, text, self.policy.reference_prefix)
+    def find(self, session: Session, text: str) -> Ticket | None:
+        return find_ticket(session, text, self.policy.reference_prefix)
 
     def receipt(self, ticket: Ticket) -> Receipt:
         priority = self.policy.priority(ticket.priority)
@@ -223,14 +218,13 @@ class TicketDesk:
             suggested_articles=list(ticket.suggested_articles),
         )
 
-    def record_deflection(self, values: Mapping[str, str]) -> None:
-        """Store a "This solved it"; the article must be a path on our site, the context fields are kept if sane."""
+    def record_deflection(self, session: Session, values: Mapping[str, str]) -> None:
+        """Add a "This solved it" to session; the article must be a path on our site, the context fields are kept if sane."""
         problem = site_path_problem(values.get("article_url"))
         if problem:
             raise InvalidSubmission({"article_url": problem})
         context = {name: _clipped(values.get(name), MAX_LENGTHS[name]) for name in ("subject", "query", "page")}
-        with self.session_factory() as session, session.begin():
-            session.add(Deflection(article_url=values["article_url"].strip(), created_at=utc_now(), **context))
+        session.add(Deflection(article_url=values["article_url"].strip(), created_at=utc_now(), **context))
 
     def _acknowledgement(self, ticket: Ticket, *, priority: Priority) -> OutgoingMail:
         return compose_acknowledgement(

@@ -1,8 +1,9 @@
 """Storing tickets together with their acknowledgement email.
 
-The ticket and the queued acknowledgement commit in one transaction, before
-anything is sent: a mail outage can delay the acknowledgement but never lose
-the ticket, and a failed ticket never sends a mail quoting a dead reference.
+The ticket and the queued acknowledgement are added to the caller's transaction, before
+anything is sent: a mail outage can delay the acknowledgement but never lose the ticket, and a
+ticket that is rolled back never sends a mail quoting a dead reference. The caller commits, so a
+later step (an audit event, a credit charge) can join the same transaction.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bridge.db import utc_now
 from bridge.notify.compose import OutgoingMail
-from bridge.tickets.models import OutboxMessage, Ticket, utc_now
+from bridge.notify.outbox import queue_mail
+from bridge.tickets.models import Ticket
 from bridge.tickets.reference import format_reference
 
 ACKNOWLEDGEMENT = "acknowledgement"
@@ -68,35 +71,18 @@ def create_ticket(
     covered: bool,
     compose_mail: Callable[[Ticket], OutgoingMail],
 ) -> Ticket:
-    """Store a ticket and queue its acknowledgement atomically, then commit.
+    """Add a ticket and its queued acknowledgement to the session; the caller commits.
 
     The reference is made from the database-generated id, so it is unique across
     processes and backends without any coordination of our own. If composing the
-    mail fails, nothing is stored and the error propagates.
+    mail fails, the error propagates and the caller's transaction is rolled back.
     """
     now = utc_now()
     ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now)
-    try:
-        session.add(ticket)
-        session.flush()
-        ticket.reference = format_reference(ticket.id, reference_prefix)
-        mail = compose_mail(ticket)
-        session.add(
-            OutboxMessage(
-                ticket_id=ticket.id,
-                kind=ACKNOWLEDGEMENT,
-                recipient=mail.recipient,
-                subject=mail.subject,
-                message=mail.message,
-                created_at=now,
-                attempts=0,
-                next_attempt_at=now,
-            )
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    session.add(ticket)
+    session.flush()
+    ticket.reference = format_reference(ticket.id, reference_prefix)
+    queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
     return ticket
 
 

@@ -2,32 +2,28 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, jsonify, request
 
 from bridge.search.index_reader import IndexUnavailable, SearchIndex
 from bridge.search.query import QueryError, parse_query
+from bridge.web.context import services
 from bridge.web.errors import ApiError
 from bridge.web.search_log_api import search_log
 
 bp = Blueprint("search_api", __name__, url_prefix="/api")
 
 MAX_LIMIT = 50
-EXTENSION = "kb_search"
 
 
-def init_app(app: Flask, index_root: Path) -> None:
-    """Open the index once per process; a missing one is reported by the API, not a traceback."""
-    try:
-        app.extensions[EXTENSION] = SearchIndex(index_root)
-    except IndexUnavailable as exc:
-        app.extensions[EXTENSION] = exc
+def init_app(app: Flask) -> None:
+    """Open the index once per process, now; a missing one is reported by the API, not a traceback."""
+    services(app).search_index()
     app.register_blueprint(bp)
 
 
 def get_index() -> SearchIndex:
-    index = current_app.extensions[EXTENSION]
+    index = services().search_index()
     if isinstance(index, IndexUnavailable):
         raise ApiError(503, "index_unavailable", str(index))
     return index
@@ -72,7 +68,7 @@ def search():
 
 @bp.get("/health")
 def health():
-    index = current_app.extensions[EXTENSION]
+    index = services().search_index()
     if isinstance(index, IndexUnavailable):
         return jsonify(status="unavailable", error=str(index)), 503
     info = index.info()

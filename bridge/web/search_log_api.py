@@ -4,31 +4,25 @@ The search API records the search itself; these endpoints complete the picture f
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, request
 
 from bridge.searchlog.recorder import SearchLog
-from bridge.web import database
+from bridge.web.context import services
 from bridge.web.errors import ApiError
 
 bp = Blueprint("search_log", __name__, url_prefix="/api")
 
-EXTENSION = "kb_search_log"
 MAX_URL = 2_000
 MAX_SEARCH_ID = 32
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = None
     app.register_blueprint(bp)
 
 
 def search_log() -> SearchLog:
     """This process's search log, started on first use (after any fork)."""
-    log = current_app.extensions.get(EXTENSION)
-    if log is None:
-        days = int(current_app.config["KB_SEARCH_LOG_RETENTION_DAYS"])
-        log = current_app.extensions[EXTENSION] = SearchLog(database.session_factory(), retention_days=days)
-    return log
+    return services().search_log()
 
 
 def _json_object() -> dict:

@@ -10,10 +10,8 @@ bridge.tickets.service.TicketDesk, which these views only call.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,18 +19,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
-from limits import parse as parse_rate_limit
 
-from bridge.content.products import Product, load_products
-from bridge.notify.outbox import OutboxSender
-from bridge.notify.transport import Transport, transport_from_url
-from bridge.settings import SettingsError
-from bridge.tickets.models import utc_now
-from bridge.tickets.policy import SupportPolicy, load_policy
-from bridge.tickets.service import MailSettings, TicketDesk, public_support, suggest_from_index
+from bridge.tickets.service import TicketDesk, public_support
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_problem
-from bridge.web import csrf, database, search_api, site
-from bridge.web.errors import ApiError
+from bridge.web import csrf, site
+from bridge.web.context import db_session, services
+from bridge.web.errors import ApiError, is_api_request
 from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
 
@@ -41,7 +33,6 @@ bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/ti
 EXTENSION = "kb_tickets"
 # Worst case for a full form: 10,000 four-byte characters, each %-encoded or \u-escaped, is 120,000 bytes.
 MAX_BODY_BYTES = 128 * 1024
-OUTBOX_INTERVAL_SECONDS = 30.0
 FORM_FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "query", "page")
 HONEYPOT = "website"
 EXPIRED = "This form has expired or your browser did not send its cookie. Please check your details and send it again."
@@ -50,48 +41,27 @@ AUTOMATED = "This request looked automated and was not sent. Please send it agai
 
 @dataclass
 class _Tickets:
-    """Per-process state: loaded once at start-up, the desk and mail sender made on first use (after forking)."""
+    """Per-app state: the public policy the form is built from, and the page shell of each site generation."""
 
-    policy: SupportPolicy
-    products: Sequence[Product]
     support: dict[str, Any]
-    transport: Transport
-    clock: Callable[[], datetime] = utc_now
-    desk: TicketDesk | None = None
-    sender: OutboxSender | None = None
-    stop_sender: threading.Event = field(default_factory=threading.Event)
     shells: dict[Path, Shell] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def init_app(app: Flask) -> None:
-    """Load and check the policy, products and rate limit now, so a bad file stops `kb serve`, not a customer."""
+    """Check the rate limit now, so a bad setting stops `kb serve`, not a customer."""
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     csrf.init_app(app)
-    policy = load_policy(Path(app.config["KB_SUPPORT_POLICY"]))
-    try:
-        products = load_products(Path(app.config["KB_PRODUCTS"]))
-    except ValueError as error:
-        raise SettingsError(f"KB_PRODUCTS: {error}") from error
-    try:
-        transport = transport_from_url(app.config["KB_SMTP_URL"], Path(app.config["KB_OUTBOX_DIR"]))
-    except ValueError as error:
-        raise SettingsError(f"KB_SMTP_URL: {error}") from error
-    app.extensions[EXTENSION] = _Tickets(policy=policy, products=products, support=public_support(policy, products),
-                                         transport=transport)
+    kb = services(app)
+    app.extensions[EXTENSION] = _Tickets(support=public_support(kb.policy, kb.products))
     _limit_ticket_posts(app)
     app.register_blueprint(bp)
 
 
 def _limit_ticket_posts(app: Flask) -> None:
     """One limit per client shared by every POST here (form, "This solved it", API); its own Limiter per app."""
-    rate = app.config["KB_TICKET_RATE_LIMIT"] or ""
-    try:
-        if rate:
-            parse_rate_limit(rate)
-    except ValueError as error:
-        raise SettingsError(f"KB_TICKET_RATE_LIMIT: {rate!r} is not a rate such as 10/minute (empty turns it off)") from error
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["KB_RATELIMIT_STORAGE_URL"],
+    settings = services(app).settings
+    rate = settings.ticket_rate_limit or ""
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_url,
                       headers_enabled=True, enabled=bool(rate))
     if rate:
         limiter.shared_limit(rate, scope="tickets", methods=["POST"], on_breach=_too_many_requests)(bp)
@@ -103,34 +73,7 @@ def support_data() -> dict[str, Any]:
 
 
 def get_desk() -> TicketDesk:
-    """This process's desk, made on first use so that each gunicorn worker opens its own database connections."""
-    state: _Tickets = current_app.extensions[EXTENSION]
-    with state.lock:
-        if state.desk is None:
-            config = current_app.config
-            sessions = database.session_factory()
-            state.sender = OutboxSender(sessions, state.transport)
-            state.desk = TicketDesk(
-                policy=state.policy, products=state.products, session_factory=sessions,
-                mail=MailSettings(sender=config["KB_MAIL_FROM"], site_url=config["KB_SITE_URL"],
-                                  smtputf8=state.transport.smtputf8),
-                suggest=suggest_from_index(current_app.extensions[search_api.EXTENSION]),
-                wake_sender=state.sender.wake, clock=lambda: state.clock(),
-            )
-        return state.desk
-
-
-def start_outbox(app: Flask, interval: float = OUTBOX_INTERVAL_SECONDS) -> None:
-    """Send acknowledgements from this process in the background (each gunicorn worker runs one sender)."""
-    with app.app_context():
-        get_desk()
-    state: _Tickets = app.extensions[EXTENSION]
-    state.sender.run_in_background(interval, state.stop_sender)
-
-
-def stop_outbox(app: Flask) -> None:
-    """Let this process's sender finish the message in hand and stop (gunicorn's worker_exit)."""
-    app.extensions[EXTENSION].stop_sender.set()
+    return services().desk()
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -154,9 +97,10 @@ def submit():
     if refusal:
         return refusal
     try:
-        receipt = get_desk().submit(submission(values, request.form.get("suggested_articles", "")))
+        receipt = get_desk().submit(db_session(), submission(values, request.form.get("suggested_articles", "")))
     except InvalidSubmission as invalid:
         return form_page(values, errors=invalid.fields, status=400)
+    db_session().commit()
     token = csrf.receipt_token(receipt.reference)
     return redirect(url_for(".submitted", reference=receipt.reference, token=token), 303)
 
@@ -165,7 +109,7 @@ def submit():
 def submitted(reference: str):
     ticket = None
     if csrf.reference_from_receipt_token(request.args.get("token")) == reference:
-        ticket = get_desk().find(reference)
+        ticket = get_desk().find(db_session(), reference)
     if ticket is None:
         return page("Link expired", "tickets/expired.html", status=404)
     return page(f"Request {ticket.reference} received", "tickets/submitted.html", receipt=get_desk().receipt(ticket))
@@ -177,9 +121,10 @@ def record_solved():
     if refusal:
         return refusal
     try:
-        get_desk().record_deflection({**values, "article_url": request.form.get("solved_url", "")})
+        get_desk().record_deflection(db_session(), {**values, "article_url": request.form.get("solved_url", "")})
     except InvalidSubmission:
         return form_page(values, notice="That article could not be recorded. Please try again.", status=400)
+    db_session().commit()
     return redirect(url_for(".solved"), 303)
 
 
@@ -200,9 +145,10 @@ def create_ticket():
     except ValueError as error:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}") from error
     try:
-        receipt = get_desk().submit(body)
+        receipt = get_desk().submit(db_session(), body)
     except InvalidSubmission as invalid:
         raise ApiError(400, "invalid_ticket", invalid.summary, invalid.fields) from invalid
+    db_session().commit()
     return jsonify(receipt.as_json()), 201
 
 
@@ -272,7 +218,7 @@ def current_shell() -> Shell:
 
 def _too_many_requests(limit: RequestLimit) -> Response | None:
     """Form posts get a page in the site's look; the API gets the JSON error from bridge.web.errors."""
-    if request.path.startswith("/api/"):
+    if is_api_request():
         return None
     html, status = page("Too many requests", "tickets/too_many.html", status=429)
     return Response(html, status=status, mimetype="text/html")

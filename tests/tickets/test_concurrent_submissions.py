@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from ticket_samples import submit_many
 
-from bridge.tickets.models import OutboxMessage, Ticket
+from bridge.notify.models import OutboxMessage
+from bridge.tickets.models import Ticket
 from bridge.tickets.reference import format_reference
 
 PROCESSES = 4

@@ -15,8 +15,9 @@ from smtp_recorder import RecordingHandler
 from sqlalchemy import select
 
 from bridge.notify.compose import parse_mail
-from bridge.tickets.models import OutboxMessage, Ticket
-from bridge.web import database, tickets
+from bridge.notify.models import OutboxMessage
+from bridge.tickets.models import Ticket
+from bridge.web.context import services
 from tests.ticket_web_fixtures import bridge_app, close_app, valid_ticket
 
 
@@ -34,13 +35,11 @@ def post(app: Flask, **changes: object) -> tuple[int, dict]:
 
 def deliver(app: Flask) -> int:
     """Run this bridge's outbox once, as its background sender would."""
-    with app.app_context():
-        tickets.get_desk()
-        return app.extensions[tickets.EXTENSION].sender.send_due()
+    return services(app).outbox_sender().send_due()
 
 
 def outbox(app: Flask) -> list[OutboxMessage]:
-    with app.app_context(), database.session_factory()() as session:
+    with services(app).sessions()() as session:
         return list(session.scalars(select(OutboxMessage)))
 
 
@@ -131,7 +130,7 @@ def test_a_server_without_smtputf8_fails_that_mail_for_good_and_says_why(
 
 
 def test_a_transport_without_smtputf8_refuses_such_an_address_when_it_is_submitted(mail_app: Flask) -> None:
-    mail_app.extensions[tickets.EXTENSION].transport.smtputf8 = False
+    services(mail_app).transport.smtputf8 = False
 
     status, body = post(mail_app, email="josé@example.com")
 
@@ -139,5 +138,5 @@ def test_a_transport_without_smtputf8_refuses_such_an_address_when_it_is_submitt
     assert list(body["error"]["fields"]) == ["email"]
     assert "before the @" in body["error"]["fields"]["email"]
     assert post(mail_app, email="bob@bücher.example")[0] == 201
-    with mail_app.app_context(), database.session_factory()() as session:
+    with services(mail_app).sessions()() as session:
         assert [ticket.email for ticket in session.scalars(select(Ticket))] == ["bob@bücher.example"]

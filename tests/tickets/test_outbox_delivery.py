@@ -18,7 +18,7 @@ from ticket_samples import submit
 
 from bridge.notify.outbox import OutboxSender
 from bridge.notify.transport import DirectoryTransport, SmtpTransport, transport_from_url
-from bridge.tickets.models import OutboxMessage
+from bridge.notify.models import OutboxMessage
 
 
 def parse(raw: bytes) -> EmailMessage:

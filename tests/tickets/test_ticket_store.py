@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ticket_samples import ACKNOWLEDGE_BY, RESPOND_BY, draft, submit
 
 from bridge.db import upgrade_database
-from bridge.models import Base, OutboxMessage, Ticket
+from bridge.db import Base
+from bridge.notify.models import OutboxMessage
+from bridge.tickets.models import Ticket
 from bridge.tickets.reference import format_reference, parse_reference
 from bridge.tickets.store import create_ticket, get_ticket_by_number
 
@@ -60,7 +62,7 @@ def test_nothing_is_stored_when_the_acknowledgement_cannot_be_composed(session_f
         raise RuntimeError("template missing")
 
     with session_factory() as session:
-        with pytest.raises(RuntimeError, match="template missing"):
+        with pytest.raises(RuntimeError, match="template missing"), session.begin():
             create_ticket(
                 session,
                 draft(),

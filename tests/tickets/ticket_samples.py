@@ -54,8 +54,8 @@ def draft(**changes: object) -> NewTicket:
 
 
 def submit(session: Session, **changes: object) -> Ticket:
-    """Store a ticket the way the bridge does."""
-    return create_ticket(
+    """Store a ticket the way the bridge does: added to the session, then committed by the caller (here)."""
+    ticket = create_ticket(
         session,
         draft(**changes),
         reference_prefix="KB",
@@ -64,6 +64,8 @@ def submit(session: Session, **changes: object) -> Ticket:
         covered=True,
         compose_mail=compose,
     )
+    session.commit()
+    return ticket
 
 
 def submit_many(url: str, count: int, start_together: threading.Barrier) -> None:

@@ -1,21 +1,21 @@
 """`kb tickets show REF`: a ticket as the desk reads it out on the phone, times in the desk's own zone."""
 from __future__ import annotations
 
-import sys
 from datetime import datetime
-from pathlib import Path
-from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.db import make_engine, make_session_factory
-from bridge.settings import load_settings
+from bridge.cli.startup import fail, services_or_exit
 from bridge.tickets.models import Ticket
-from bridge.tickets.policy import PolicyError, SupportPolicy, load_policy
+from bridge.tickets.policy import SupportPolicy
 from bridge.tickets.reference import InvalidReference, normalise_reference
 from bridge.tickets.service import find_ticket
+from bridge.tickets.status import TicketStatus
+
+
+COMMAND = "kb tickets show"
 
 
 @click.group()
@@ -31,22 +31,19 @@ def show(reference: str) -> None:
     Exits 2 when the reference is not valid (its check digit catches a mistyped or swapped
     digit) and 1 when it is valid but no such ticket exists.
     """
-    settings = load_settings()
+    services = services_or_exit(COMMAND)
+    policy = services.policy
     try:
-        policy = load_policy(Path(settings["KB_SUPPORT_POLICY"]))
-    except PolicyError as error:
-        _fail(2, str(error))
-    engine = make_engine(settings["KB_DATABASE_URL"])
-    try:
-        ticket = find_ticket(make_session_factory(engine), reference, policy.reference_prefix)
+        with services.sessions()() as session:
+            ticket = find_ticket(session, reference, policy.reference_prefix)
     except InvalidReference as error:
-        _fail(2, f"{reference!r} is {error}")
+        fail(COMMAND, 2, f"{reference!r} is {error}")
     except SQLAlchemyError as error:
-        _fail(1, f"cannot read tickets from KB_DATABASE_URL: {error}")
+        fail(COMMAND, 1, f"cannot read tickets from KB_DATABASE_URL: {error}")
     finally:
-        engine.dispose()
+        services.close()
     if ticket is None:
-        _fail(1, f"no ticket {normalise_reference(reference, policy.reference_prefix)}")
+        fail(COMMAND, 1, f"no ticket {normalise_reference(reference, policy.reference_prefix)}")
     click.echo(describe(ticket, policy))
 
 
@@ -56,7 +53,7 @@ def describe(ticket: Ticket, policy: SupportPolicy) -> str:
     priority = policy.priority(ticket.priority)
     rows = [
         ("Reference", ticket.reference),
-        ("Status", ticket.status),
+        ("Status", f"{TicketStatus(ticket.status).label} ({ticket.status})"),
         ("Priority", f"{priority.label} ({priority.target.describe()})"),
         ("Subject", ticket.subject),
         ("From", f"{ticket.name} <{ticket.email}>"),
@@ -80,7 +77,3 @@ def describe(ticket: Ticket, policy: SupportPolicy) -> str:
 def _local(moment: datetime, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%a %d %b %Y %H:%M %Z} ({zone.key})"
 
-
-def _fail(status: int, message: str) -> NoReturn:
-    click.echo(f"kb tickets show: {message}", err=True)
-    sys.exit(status)

@@ -9,10 +9,9 @@ from datetime import timedelta
 
 import click
 
-from bridge.db import make_engine, make_session_factory, upgrade_database
+from bridge.cli.startup import services_or_exit
+from bridge.db import upgrade_database, utc_now
 from bridge.searchlog.gaps import Gap, unresolved_searches
-from bridge.settings import load_settings
-from bridge.tickets.models import utc_now
 
 COLUMNS = ("query", "searches", "no_results", "no_click", "contacted_support", "not_helpful", "last_searched")
 
@@ -32,14 +31,13 @@ def _table(gaps: list[Gap]) -> str:
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def gaps(days: int, output: str) -> None:
     """List searches that found nothing, were not followed by a click, or led to support."""
-    url = load_settings()["KB_DATABASE_URL"]
-    upgrade_database(url)
-    engine = make_engine(url)
+    services = services_or_exit("kb gaps")
+    upgrade_database(services.settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with services.sessions()() as session:
             found = unresolved_searches(session, since=utc_now() - timedelta(days=days))
     finally:
-        engine.dispose()
+        services.close()
     if output == "json":
         click.echo(json.dumps(_rows(found), indent=2))
     elif output == "csv":
