@@ -80,7 +80,7 @@ def eventually(probe: Callable[[], Answer], done: Callable[[Answer], bool], seco
     return answer
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

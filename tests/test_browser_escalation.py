@@ -60,7 +60,7 @@ def desk(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[D
         yield Desk(base, handler)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)
         smtp.stop()
 
 

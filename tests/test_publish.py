@@ -145,7 +145,7 @@ def served_out(kb_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield base, out
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)
 
 
 class _Fetcher(threading.Thread):
