@@ -20,8 +20,8 @@ FIELD_SEPARATOR, SECTION_SEPARATOR = "\x1f", "\x1e"
 def article_hashes(sections: Iterable[Section]) -> dict[str, str]:
     """sha256 per article URL over the fields of its sections.
 
-    Field values are joined with ASCII separators rather than serialised as JSON: on a large
-    help centre that is four times faster, and the hashing runs over every section on every build.
+    Field values are joined with ASCII separators rather than serialised as JSON, which is much
+    faster, and the hashing runs over every section on every build.
     """
     serialised: dict[str, list[str]] = {}
     for section in sections:

@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# The word thresholds were fitted on benchmarks/relevance/queries.yml and holdout.yml together (155
-# answerable, 35 unanswerable queries): the rounded values with the fewest answerable queries
-# called unsure while at least two thirds of the unanswerable ones are. Customers' own words leave
-# much of a query uncovered even by the right article, so the bar for "most of the query" is low.
-# The cosine was picked by looking at all four seen sets (0.5, 0.55 and 0.6 tried); reserve.yml
-# judged both once (benchmarks/RESULTS.md).
+# The word thresholds are the rounded values that call the fewest answerable queries unsure while
+# at least two thirds of the unanswerable ones are (fitted on queries.yml and holdout.yml; how, in
+# benchmarks/relevance/EXPERIMENTS.md, session 2). Customers' own words leave much of a query
+# uncovered even by the right article, so the bar for "most of the query" is low. The cosine was
+# picked on the seen sets (session 5) and judged once on a blind one (benchmarks/RESULTS.md).
 FULL_COVERAGE = 0.75
 PARTIAL_COVERAGE = 0.35
 TOPIC_COVERAGE = 0.2

@@ -6,13 +6,12 @@ fusion adds weight / (K + rank) from each list an article is in, so an article b
 place high leads, and one found by only one of them still shows. It uses ranks, not scores,
 which are on scales that cannot be compared.
 
-Meaning counts twice as much as words, and K is 5 rather than the usual 60, so the top of each
-list decides. On the five seen query sets (353 answerable queries) meaning alone ranked better
-than words alone on every kind of query but typos, codes and single words (MRR@10 0.918
-against 0.810 pooled), and equal weights with K = 60 (0.888) let the word ranking pull good
-meaning matches down. K and the weight were chosen on a 4 x 3 grid over those sets (0.929
-pooled; benchmarks/relevance/EXPERIMENTS.md, session 6), then judged once on a set none of that
-saw (blind.yml: 0.948 against 0.836 for plain BM25).
+Meaning counts twice as much as words, because alone it ranks better on every kind of query
+but typos, codes and single words, and equal weights let a word ranking that is weak on
+sentences pull good meaning matches down. K is 5 rather than the usual 60, so the top of each
+list decides, which is what a page of ten results shows. Both were chosen on the seen query
+sets and judged once on a blind one (decision 0002; the grid is in
+benchmarks/relevance/EXPERIMENTS.md, session 6).
 """
 from __future__ import annotations
 
@@ -25,8 +24,8 @@ FUSION_K = 5
 WORDS_WEIGHT, MEANING_WEIGHT = 1.0, 2.0
 CANDIDATES = 50
 # Below this cosine a section does not match by meaning at all, so gibberish still finds nothing
-# (tests/test_meaning.py). Chosen, not fitted: off-topic questions mostly score above it (their best
-# cosines on the seen query sets are 0.31-0.70), so telling them apart is `confident`'s job, not this.
+# (tests/test_meaning.py). Chosen, not fitted: off-topic questions mostly score above it, so telling
+# them apart is `confident`'s job, not this.
 MEANING_FLOOR = 0.3
 
 

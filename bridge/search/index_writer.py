@@ -237,8 +237,8 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     """Write the next index generation under `root` and stage it; `publish_staged` makes it current.
 
     Only articles whose sections changed since the current generation are re-indexed, into a
-    hard-linked copy of it, so one edited article costs about a second even on a large help
-    centre, where indexing everything takes minutes (see `_plan` for when it still does). When
+    hard-linked copy of it, so one edited article costs little even on a large help centre,
+    where indexing everything takes minutes (see `_plan` for when it still does). When
     nothing changed, nothing is staged and the current generation stays.
 
     The writers' synonyms file travels with the generation, so a query is always expanded with

@@ -2,13 +2,12 @@
 
 Opening a new index generation is pure-Python work (walking lexicons, decoding postings) that
 holds the GIL. A query running meanwhile gives the GIL up at each file read and then waits up
-to a switch interval (5 ms) to get it back, read after read: one query during an opening took
-0.5 to 0.8 s at 4x, and every query of the opening ran at half speed. So the opening works in
-small steps and, between steps, waits while any query runs; a query then waits at most for the
-step in progress. Under constant load the opening still moves on, one step per `patience`, and
-only takes longer: at 1x, with queries sent back to back, 5 s instead of 0.6 s, while the
-slowest query fell from 111 ms to 16-40 ms (20 ms with no opening at all). At 4x the slowest
-query during a publish fell to 49-68 ms (benchmarks/RESULTS.md, "publish").
+to a switch interval (5 ms) to get it back, read after read, so a query during an opening is
+many times slower than one without. So the opening works in small steps and, between steps,
+waits while any query runs; a query then waits at most for the step in progress. Under
+constant load the opening still moves on, one step per `patience`, and only takes longer
+(benchmarks/RESULTS.md, "publish"; benchmarks/relevance/EXPERIMENTS.md, "Figures moved out of
+the code").
 """
 from __future__ import annotations
 

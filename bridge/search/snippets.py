@@ -1,7 +1,7 @@
 """The snippet under a result: the stretch of the section that holds most of the query's words.
 
-Whoosh's highlighter re-analyses the whole stored text of every hit through the full analyzer
-chain, which cost more than the search itself. Here a regular expression finds the words, a
+Re-analysing the whole stored text of every hit through the index's analyzer chain (as Whoosh's
+highlighter does) costs more than the search itself. Here a regular expression finds the words, a
 memoised test says which are query words (the reader passes one that stems as the index does),
 and a window of at most `SNIPPET_CHARS` around the densest run of matches is shown, with the
 matches in `<mark>` and everything else HTML-escaped.

@@ -6,13 +6,12 @@ versions) are taken as typed. Among the words in reach, the closest wins, then t
 the most sections.
 
 Candidates are generated from the typed word and looked up in the index's vocabulary (a set in
-memory), which takes well under a millisecond for one edit; Whoosh's automaton walk over the
-on-disk term list took 10 to 60 ms a word. Two edits are tried only when no word is one edit
-away (most typos are one), and the second edit is then a deletion or a swap of neighbours (a
-doubled or swapped letter on top of another slip), which keeps the lookups in the thousands
-rather than the hundreds of thousands: about 10 ms for a long word in no article. Any two edits
-would also turn real words the index lacks into wrong ones ("overnight" into "overweight");
-allowing them changed no typo query of the relevance sets (benchmarks/relevance/EXPERIMENTS.md).
+memory), far cheaper than walking the on-disk term list (benchmarks/relevance/EXPERIMENTS.md,
+"Speed"). Two edits are tried only when no word is one edit away (most typos are one), and the
+second edit is then a deletion or a swap of neighbours (a doubled or swapped letter on top of
+another slip), which keeps the lookups in the thousands rather than the hundreds of thousands.
+Any two edits would also turn real words the index lacks into wrong ones ("overnight" into
+"overweight"), and allowing them changed no typo query of the relevance sets.
 """
 from __future__ import annotations
 
