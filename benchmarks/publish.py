@@ -8,7 +8,7 @@ that a running bridge switch to the new index without a restart. This script mea
 way a writer meets it: `kb build` (a subprocess, as run from the shell) into one output folder,
 a first full build, then rebuilds after editing one article, another one, and nothing.
 
-The index step is what the MkDocs hook does after the pages are rendered (hashing every
+The index step is what the kb-bridge MkDocs plugin does after the pages are rendered (hashing every
 section, re-indexing what changed, staging the generation); it is read from the build's own
 "Search index:" log line. The rest of each build is MkDocs rendering the whole site, which
 this work does not change. A `SearchIndex` opened before the rebuilds (as the bridge holds

@@ -5,7 +5,7 @@ generation beside `site`) and then swaps a symlink with one atomic rename, so a 
 sees either the old generation or the new one, never a half-written one. The previous
 generation is kept, so a query or page request that started on it can finish.
 
-The index is published in two steps: the MkDocs hook writes a generation and stages it as
+The index is published in two steps: the kb-bridge MkDocs plugin writes a generation and stages it as
 `index/next`; `kb build` promotes `next` to `current` only once MkDocs reports success, together
 with the site. A failed build leaves what the bridge serves untouched.
 """

@@ -1,6 +1,6 @@
 """The help centre's page shell, so pages the bridge renders (the ticket form) look like the site.
 
-`kb build` renders one extra page with the Material theme (site_config/hooks/bridge_shell.py):
+`kb build` renders one extra page with the Material theme (bridge/build_plugin/shell_page.py):
 the site's header, search box, navigation and styles around three placeholders, with every URL
 written from the site root so it works at any path the bridge serves. It lives inside the site
 generation, so it always matches the assets it links to; the bridge reads it once per generation

@@ -1,4 +1,4 @@
-"""MkDocs hook: render the page shell the bridge wraps its own pages in (see bridge/web/shell.py).
+"""The plugin's shell half: the page shell the bridge wraps its own pages in (see bridge/web/shell.py).
 
 The shell is rendered from the theme's main.html exactly like Material's 404 page: no page of
 its own, so it stays out of the navigation, the sitemap and the search index, and with every
@@ -29,26 +29,19 @@ TEMPLATE = (
 # Material only renders a skip link for a page with a table of contents; the shell has none.
 SKIP_SLOT = '<div data-md-component="skip">'
 SKIP_LINK = f'{SKIP_SLOT}<a href="#{MAIN_ID}" class="md-skip">Skip to content</a>'
-
-_build: dict[str, object] = {}
-
-
-def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
-    _build.update(env=env, files=files)
-    return env
+# Present only when main.html extends our kb-bridge.html: without it the search box asks nobody.
+OUR_WORKER = "bridge-search-worker.js"
 
 
-def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-    _build["nav"] = nav
-    return nav
-
-
-def on_post_build(config: MkDocsConfig) -> None:
+def write_shell(env: Environment, nav: Navigation, files: Files, config: MkDocsConfig) -> None:
     root = urlsplit(config.site_url or "/").path
-    context = get_context(_build["nav"], _build["files"], config, base_url=root)
-    html = _build["env"].from_string(TEMPLATE).render(context)
+    context = get_context(nav, files, config, base_url=root)
+    html = env.from_string(TEMPLATE).render(context)
+    if OUR_WORKER not in html:
+        raise PluginError(f"kb-bridge: the theme's main.html (custom_dir {config.theme.custom_dir}) must "
+                          '{% extends "kb-bridge.html" %} instead of "base.html", or search and feedback are lost')
     if html.count(SKIP_SLOT) != 1:
-        raise PluginError(f"bridge shell: the theme's skip-link slot {SKIP_SLOT!r} has changed; update {__file__}")
+        raise PluginError(f"kb-bridge shell: the theme's skip-link slot {SKIP_SLOT!r} has changed; update {__file__}")
     shell = Shell(html.replace(SKIP_SLOT, SKIP_LINK))
     path = Path(config.site_dir) / SHELL_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
