@@ -11,6 +11,7 @@ from bridge.content.check import check_kb, heading_anchors
 from bridge.content.frontmatter import FrontMatterError, schema_problems, split_front_matter
 
 PRODUCTS = {"support", "ledger", "rota"}
+SHEET = "support/help-sheets/a.md"
 GOOD = """---
 title: Resetting a password
 summary: How to reset it.
@@ -37,7 +38,7 @@ def messages(kb: Path) -> list[str]:
 
 
 def test_a_good_article_has_no_problems(tmp_path: Path) -> None:
-    write(tmp_path, "a.md", GOOD)
+    write(tmp_path, SHEET, GOOD)
     assert messages(tmp_path) == []
 
 
@@ -45,7 +46,7 @@ def test_a_good_article_has_no_problems(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         (("type: help-sheet", "type: how-to"), "a.md:4: front matter: 'type' is 'how-to'; expected one of help-sheet, quick-start"),
-        (("product: support", "product: payroll"), "a.md:5: front matter: 'product' is 'payroll'"),
+        (("product: support", "product: payroll"), "a.md:5: front matter: 'product' is 'payroll'; expected one of"),
         (("tags: [password]", "tags: password"), "a.md:6: front matter: 'tags' must be a list of words"),
         (("summary: How to reset it.", "summary: ''"), "a.md:3: front matter: 'summary' must be non-empty text"),
         (("tags: [password]\n", "tags: [password]\nauthor: me\n"), "a.md:7: front matter: unknown key 'author'"),
@@ -53,7 +54,7 @@ def test_a_good_article_has_no_problems(tmp_path: Path) -> None:
     ],
 )
 def test_each_schema_problem_names_the_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
-    write(tmp_path, "a.md", GOOD.replace(*change))
+    write(tmp_path, SHEET, GOOD.replace(*change))
     found = messages(tmp_path)
     assert len(found) == 1 and found[0].startswith(expected), found
 
@@ -71,19 +72,26 @@ def test_article_without_front_matter_misses_every_key(tmp_path: Path) -> None:
 
 
 def test_broken_links_and_anchors_are_reported_with_their_line(tmp_path: Path) -> None:
-    write(tmp_path, "guides/b.md", GOOD.replace("Resetting a password", "Other") + "## What's new?\n")
+    other = GOOD.replace("Resetting a password", "Other").replace("help-sheet", "quick-start")
+    write(tmp_path, "support/quick-starts/b.md", other + "## What's new?\n")
     body = (
         GOOD
-        + "See [b](guides/b.md#whats-new) and [self](#before-you-start).\n"
-        + "Gone: [c](guides/c.md)\n"
-        + "Wrong anchor: [b](guides/b.md#whats-old)\n"
+        + "See [b](../quick-starts/b.md#whats-new) and [self](#before-you-start).\n"
+        + "Gone: [c](../quick-starts/c.md)\n"
+        + "Wrong anchor: [b](../quick-starts/b.md#whats-old)\n"
         + "```\n[not a link](nowhere.md)\n```\n"
         + "Outside: [web](https://example.com/x.md) and [home](/tickets/new)\n"
+        + "Nothing close: [x](../../zzz.md) and [y](../quick-starts/b.md#zzz)\n"
     )
-    write(tmp_path, "a.md", body)
+    write(tmp_path, SHEET, body)
     assert messages(tmp_path) == [
-        "a.md:13: broken link: 'guides/c.md' (no file guides/c.md)",
-        "a.md:14: broken anchor: 'guides/b.md#whats-old' (no heading '#whats-old' in b.md)",
+        "a.md:13: broken link: '../quick-starts/c.md' (no file ../quick-starts/c.md); "
+        "did you mean '../quick-starts/b.md'?",
+        "a.md:14: broken anchor: '../quick-starts/b.md#whats-old' (no heading '#whats-old' in b.md); "
+        "did you mean '#whats-new'?",
+        "a.md:19: broken link: '../../zzz.md' (no file ../../zzz.md)",
+        "a.md:19: broken anchor: '../quick-starts/b.md#zzz' (no heading '#zzz' in b.md); "
+        "its headings are #before-you-start, #other, #whats-new",
     ]
 
 
@@ -97,7 +105,7 @@ def test_broken_links_and_anchors_are_reported_with_their_line(tmp_path: Path) -
     ("# none yet\n", []),
 ])
 def test_bad_synonym_groups_are_reported_with_their_line(tmp_path: Path, synonyms: str, expected: list[str]) -> None:
-    write(tmp_path, "a.md", GOOD)
+    write(tmp_path, SHEET, GOOD)
     write(tmp_path, "synonyms.yml", synonyms)
     assert messages(tmp_path) == expected
 
@@ -108,12 +116,60 @@ def test_anchors_follow_mkdocs_slugs_with_duplicates() -> None:
 
 
 def test_kb_check_command_prints_path_line_message_and_exits_1(tmp_path: Path) -> None:
-    write(tmp_path, "a.md", GOOD.replace("type: help-sheet", "type: guide"))
+    path = write(tmp_path, SHEET, GOOD.replace("type: help-sheet", "type: guide"))
     result = CliRunner().invoke(main, ["check", "--kb", str(tmp_path)])
     assert result.exit_code == 1
-    assert f"{tmp_path / 'a.md'}:4: front matter: 'type' is 'guide'" in result.output
+    assert f"{path}:4: front matter: 'type' is 'guide'" in result.output
 
 
 def test_the_project_kb_passes_the_check() -> None:
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("place", "change", "expected"), [
+    ("a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+                   "move it to kb/support/help-sheets/a.md"),
+    ("support/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+                           "move it to kb/support/help-sheets/a.md"),
+    ("support/help-sheets/old/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+                                           "move it to kb/support/help-sheets/a.md"),
+    ("payroll/help-sheets/a.md", ("product: support", "product: payroll"),
+     "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/ ('payroll' is not a product in "
+     "site_config/products.yml)"),
+    ("support/guides/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+                                  "move it to kb/support/help-sheets/a.md"),
+    ("ledger/help-sheets/a.md", None, "a.md:5: front matter: 'product' is 'support' but the article is in "
+                                      "kb/ledger/; change it to 'ledger' or move the file"),
+    ("support/quick-starts/a.md", None, "a.md:4: front matter: 'type' is 'help-sheet' but the article is in "
+                                        "quick-starts/; change it to 'quick-start' or move the file"),
+    ("rota/index.md", None, "index.md:5: front matter: 'product' is 'support' but the article is in kb/rota/; "
+                            "change it to 'rota' or move the file"),
+])
+def test_an_article_must_live_where_its_product_and_type_say(tmp_path: Path, place: str,
+                                                             change: tuple[str, str] | None, expected: str) -> None:
+    write(tmp_path, place, GOOD.replace(*change) if change else GOOD)
+    assert [m for m in messages(tmp_path) if "expected one of" not in m] == [expected]
+
+
+def test_landing_pages_may_sit_above_the_articles(tmp_path: Path) -> None:
+    write(tmp_path, "index.md", GOOD.replace("Resetting a password", "Help centre"))
+    write(tmp_path, "support/index.md", GOOD.replace("Resetting a password", "Getting support"))
+    write(tmp_path, "support/help-sheets/index.md", GOOD.replace("Resetting a password", "Help sheets"))
+    assert messages(tmp_path) == []
+
+
+def test_duplicate_titles_name_each_other(tmp_path: Path) -> None:
+    write(tmp_path, SHEET, GOOD)
+    write(tmp_path, "ledger/help-sheets/b.md", GOOD.replace("support", "ledger").replace("a password", "A  Password"))
+    write(tmp_path, "ledger/help-sheets/c.md", GOOD.replace("support", "ledger").replace("a password", "a passcode"))
+    assert messages(tmp_path) == [
+        "b.md:2: duplicate title 'Resetting A  Password' (also support/help-sheets/a.md:2)",
+        "a.md:2: duplicate title 'Resetting a password' (also ledger/help-sheets/b.md:2)",
+    ]
+
+
+def test_a_title_with_a_colon_is_shown_quoted(tmp_path: Path) -> None:
+    write(tmp_path, SHEET, GOOD.replace("title: Resetting a password", "title: Passwords: resetting one"))
+    assert messages(tmp_path) == ["a.md:2: front matter is not valid YAML: mapping values are not allowed here; "
+                                  "a value containing ': ' must be quoted: title: \"Passwords: resetting one\""]

@@ -5,14 +5,22 @@ the way a compiler would, and reading never stops at the first problem.
 """
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ARTICLE_TYPES = ("help-sheet", "quick-start")
+# Each article type and the folder under kb/<product>/ that holds it (bridge/content/placement.py).
+TYPE_FOLDERS = {
+    "help-sheet": "help-sheets",
+    "quick-start": "quick-starts",
+}
+ARTICLE_TYPES = tuple(TYPE_FOLDERS)
 REQUIRED_KEYS = ("title", "summary", "type", "product", "tags")
+UNQUOTED_COLON = re.compile(r"""^(\w+):\s+([^"'\s\[{][^#]*?:\s.*?)\s*$""")
 
 
 @dataclass(frozen=True)
@@ -61,13 +69,23 @@ def split_front_matter(text: str) -> FrontMatter:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + (mark.line if mark else 0)
-        raise FrontMatterError(line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+        hint = _quote_hint(lines[line - 1] if line - 1 < len(lines) else "")
+        raise FrontMatterError(line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}{hint}") from exc
     if data is None:
         return FrontMatter({}, {}, end + 2)
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise FrontMatterError(2, "front matter must be a mapping of keys to values")
     key_lines = {key.value: key.start_mark.line + 2 for key, _ in node.value}
     return FrontMatter(data, key_lines, end + 2)
+
+
+def _quote_hint(line: str) -> str:
+    """The likeliest fault: a value with ': ' in it (a title such as `Ledger: your first invoice`) unquoted."""
+    match = UNQUOTED_COLON.match(line)
+    if not match:
+        return ""
+    key, value = match.groups()
+    return f"; a value containing ': ' must be quoted: {key}: {json.dumps(value, ensure_ascii=False)}"
 
 
 def schema_problems(path: Path, front: FrontMatter, products: set[str]) -> list[Problem]:
