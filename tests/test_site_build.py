@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from bridge.app import create_app
 from bridge.cli import main
+from bridge.settings import PROJECT_ROOT
 from tests.conftest import CORPUS
 
 
@@ -73,3 +74,39 @@ def test_serve_without_an_index_names_the_path_and_the_command(tmp_path: Path) -
     assert result.returncode == 2
     assert str(tmp_path / "index") in result.stderr and "kb build" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_lenient_build_warns_of_every_problem_and_publishes(tmp_path: Path) -> None:
+    """What `kb check` finds is printed with path:line and counted; only --strict refuses to publish."""
+    kb = tmp_path / "other"
+    links = kb / "rota/help-sheets/swapping-shifts.md"
+    links.parent.mkdir(parents=True)
+    text = (PROJECT_ROOT / "kb/rota/help-sheets/swapping-shifts.md").read_text()
+    broken = kb / "rota/help-sheets/broken-front-matter.md"
+    broken.write_text("---\ntitle: Broken\ntags: [a, b\n---\n\n# Broken\n\nText.\n")
+    links.write_text(text + "\nSee [one](gone.md), [two](../quick-starts/gone.md) and [three](../../nowhere/gone.md).\n")
+    last = len(text.splitlines()) + 2
+    payroll = kb / "payroll/help-sheets/payslips.md"
+    payroll.parent.mkdir(parents=True)
+    payroll.write_text("---\ntitle: Payslips\nsummary: Where payslips are.\ntype: help-sheet\nproduct: payroll\n"
+                       "tags: [payslips]\n---\n\n# Payslips\n\nIn the portal.\n")
+
+    result = CliRunner().invoke(main, ["build", "--kb", str(kb), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("WARNING -  ")]
+    assert warnings == [
+        f"WARNING -  {payroll}:1: article outside kb/<product>/<help-sheets|quick-starts>/ ('payroll' is not a "
+        "product in site_config/products.yml)",
+        f"WARNING -  {payroll}:5: front matter: 'product' is 'payroll'; expected one of ledger, rota, support "
+        "(site_config/products.yml)",
+        f"WARNING -  {broken}:3: front matter is not valid YAML: expected ',' or ']', but got '<stream end>'",
+        f"WARNING -  {links}:{last}: broken link: 'gone.md' (no file gone.md)",
+        f"WARNING -  {links}:{last}: broken link: '../quick-starts/gone.md' (no file ../quick-starts/gone.md)",
+        f"WARNING -  {links}:{last}: broken link: '../../nowhere/gone.md' (no file ../../nowhere/gone.md)",
+    ]
+    assert "kb build: 6 problem(s) that `kb check` reports, published anyway; --strict refuses" in result.output
+    assert (tmp_path / "out/site/payroll/help-sheets/payslips/index.html").is_file()
+
+    strict = CliRunner().invoke(main, ["build", "--kb", str(kb), "--out", str(tmp_path / "strict"), "--strict"])
+    assert strict.exit_code == 1 and f"{links}:{last}: broken link: 'gone.md'" in strict.output
+    assert not (tmp_path / "strict").exists()

@@ -13,8 +13,11 @@ from bridge.content.products import load_products
 KB_OPTION = click.option("--kb", "kb_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
                          default=None, help="Folder of Markdown articles (default: the project's kb/).")
 
-def run_check(kb_dir: Path) -> bool:
-    """Print every content problem as `path:line: message`; True when there were none."""
+LENIENT_PREFIX = "WARNING -  "  # as MkDocs prints its own warnings
+
+
+def run_check(kb_dir: Path, *, as_warnings: bool = False) -> int:
+    """Print every content problem as `path:line: message` (as build warnings when lenient); how many there were."""
     products_file = settings_or_exit("kb check").products
     try:
         products = {product.key for product in load_products(products_file)}
@@ -22,8 +25,8 @@ def run_check(kb_dir: Path) -> bool:
         fail("kb check", 2, f"KB_PRODUCTS: {error}")
     problems = check_kb(kb_dir, products)
     for problem in problems:
-        click.echo(str(problem), err=True)
-    return not problems
+        click.echo(f"{LENIENT_PREFIX}{problem}" if as_warnings else str(problem), err=True)
+    return len(problems)
 
 
 @click.command()
@@ -32,7 +35,7 @@ def check(kb_dir: Path | None) -> None:
     """Validate front matter, links and anchors; exit 1 on any problem."""
     from bridge.site_build import OUR_KB
 
-    if not run_check(kb_dir or OUR_KB):
+    if run_check(kb_dir or OUR_KB):
         sys.exit(1)
     click.echo("kb check: no problems found")
 
@@ -52,12 +55,15 @@ def build(kb_dir: Path | None, out_dir: Path | None, strict: bool | None) -> Non
     kb_dir = (kb_dir or OUR_KB).resolve()
     if strict is None:
         strict = kb_dir == OUR_KB.resolve()
-    if strict and not run_check(kb_dir):
+    problems = run_check(kb_dir, as_warnings=not strict)
+    if problems and strict:
         sys.exit(1)
+    if problems:
+        click.echo(f"kb build: {problems} problem(s) that `kb check` reports, published anyway; --strict refuses", err=True)
     out_dir = out_dir or settings_or_exit("kb build").build_dir
     try:
         build_site(kb_dir, out_dir, strict=strict)
     except (Abort, ConfigurationError) as exc:
         click.echo(f"kb build failed: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Built {kb_dir} into {out_dir}")
+    click.echo(f"Built {kb_dir} into {out_dir}" + (f" with {problems} warning(s) from kb check" if problems else ""))
