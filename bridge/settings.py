@@ -102,6 +102,7 @@ class Settings:
     env: str = declare("KB_ENV", "development", "`development` or `production`; production refuses to start without KB_SECRET_KEY. Any other value refuses to start.", choice("development", "production"))
     secret_key: str | None = declare("KB_SECRET_KEY", None, "Signs form tokens (CSRF) and confirmation links. Required in production; development creates one once in `var/secret-key`, shared by all workers.")
     build_dir: Path = declare("KB_BUILD_DIR", "var/build", "Where `kb build` writes the site (`site/`) and the search index (`index/`), and `kb serve` reads them.", project_path)
+    mkdocs_config: Path = declare("KB_MKDOCS_CONFIG", "mkdocs.yml", "The MkDocs configuration `kb build` uses: ours, or a company's own (name, logo, colours, footer, pages); `kb build --config` overrides it. The kb-bridge plugin is added either way.", project_path)
     database_url: str = declare("KB_DATABASE_URL", "sqlite:///var/kb.sqlite3", "Ticket store: SQLite by default, or e.g. `postgresql+psycopg://user@host/db`.", url_with_scheme("sqlite", "postgresql", "postgresql+psycopg"))
     smtp_url: str | None = declare("KB_SMTP_URL", None, "`smtp://host:port` to send mail; without it mail is written as .eml files to KB_OUTBOX_DIR.", url_with_scheme("smtp"))
     outbox_dir: Path = declare("KB_OUTBOX_DIR", "var/outbox", "Where mail goes when KB_SMTP_URL is not set.", project_path)

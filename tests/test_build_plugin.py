@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from mkdocs.exceptions import Abort
+from click.testing import CliRunner
 
 from bridge.app import create_app
+from bridge.cli import main
 from bridge.search.layout import STAGED
 from bridge.settings import PROJECT_ROOT
-from bridge.site_build import build_site
 
 ACME = PROJECT_ROOT / "examples" / "acme" / "mkdocs.yml"
 ARTICLE = Path("rota/help-sheets/swapping-shifts.md")  # links to no other article
@@ -57,9 +57,11 @@ def fetched_elsewhere(site: Path) -> dict[str, list[str]]:
     return found
 
 
-def test_a_company_brand_with_our_plugin_and_theme(small_kb: Path, tmp_path: Path) -> None:
+def test_kb_build_config_brands_the_site_and_keeps_our_plugin_and_theme(small_kb: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build_site(small_kb, out, strict=True, config_file=ACME)
+    result = CliRunner().invoke(main, ["build", "--config", str(ACME), "--kb", str(small_kb), "--out", str(out),
+                                       "--strict"])
+    assert result.exit_code == 0, result.output
     site = out / "site"
     article = (site / "rota/help-sheets/swapping-shifts/index.html").read_text()
     assert "<title>Swapping shifts - Acme Help</title>" in article
@@ -97,13 +99,16 @@ def test_mkdocs_alone_runs_the_plugin_with_its_index_option(small_kb: Path, tmp_
 
 def test_a_company_main_html_that_skips_ours_is_refused(small_kb: Path, tmp_path: Path,
                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """The company's configuration named by the setting KB_MKDOCS_CONFIG, with a main.html that loses our additions."""
     brand = tmp_path / "brand"
     (brand / "overrides").mkdir(parents=True)
     (brand / "overrides/main.html").write_text('{% extends "base.html" %}\n')
     (brand / "mkdocs.yml").write_text("site_name: Bare\ntheme: {name: material, custom_dir: overrides}\n")
-    with caplog.at_level(logging.ERROR), pytest.raises(Abort):
-        build_site(small_kb, tmp_path / "out", strict=False, config_file=brand / "mkdocs.yml")
-    assert 'must {% extends "kb-bridge.html" %}' in caplog.text
+    with caplog.at_level(logging.ERROR):
+        result = CliRunner().invoke(main, ["build", "--kb", str(small_kb), "--out", str(tmp_path / "out")],
+                                    env={"KB_MKDOCS_CONFIG": str(brand / "mkdocs.yml")})
+    assert result.exit_code == 1 and "kb build failed" in result.output
+    assert f'the theme\'s main.html (custom_dir {brand / "overrides"}) must {{% extends "kb-bridge.html" %}}' in caplog.text
     assert not (tmp_path / "out" / "site").exists()
 
 

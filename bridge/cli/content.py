@@ -46,7 +46,9 @@ def check(kb_dir: Path | None) -> None:
               help="Output folder: site/ and index/ (default: KB_BUILD_DIR).")
 @click.option("--strict/--lenient", default=None,
               help="Fail on any warning. Default: strict for the project's kb/, lenient for other folders.")
-def build(kb_dir: Path | None, out_dir: Path | None, strict: bool | None) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A company's own mkdocs.yml (default: KB_MKDOCS_CONFIG); our plugin and theme apply to it too.")
+def build(kb_dir: Path | None, out_dir: Path | None, strict: bool | None, config_file: Path | None) -> None:
     """Build the site with MkDocs and the search index from the same rendered pages."""
     from mkdocs.exceptions import Abort, ConfigurationError
 
@@ -60,9 +62,10 @@ def build(kb_dir: Path | None, out_dir: Path | None, strict: bool | None) -> Non
         sys.exit(1)
     if problems:
         click.echo(f"kb build: {problems} problem(s) that `kb check` reports, published anyway; --strict refuses", err=True)
-    out_dir = out_dir or settings_or_exit("kb build").build_dir
+    settings = settings_or_exit("kb build")
+    out_dir = out_dir or settings.build_dir
     try:
-        build_site(kb_dir, out_dir, strict=strict)
+        build_site(kb_dir, out_dir, strict=strict, config_file=config_file or settings.mkdocs_config)
     except (Abort, ConfigurationError) as exc:
         click.echo(f"kb build failed: {exc}", err=True)
         sys.exit(1)
