@@ -14,6 +14,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,10 @@ def _one_build_at_a_time(out_dir: Path) -> Iterator[None]:
 
 
 def _render(kb_dir: Path, site: Path, index_root: Path, config_file: Path, *, strict: bool) -> None:
+    if PLUGIN not in entry_points(group="mkdocs.plugins").names:
+        # MkDocs would only say the plugin "is not installed"; a checkout installed before it existed needs this.
+        raise ConfigurationError(f"the {PLUGIN} MkDocs plugin is not registered in this Python environment: "
+                                 "run `make install` (or `pip install -e .`) to register it")
     overrides: dict[str, Any] = {"docs_dir": str(kb_dir.resolve()), "site_dir": str(site.resolve()), "strict": strict,
                                  "plugins": plugins_with_bridge(config_file, index_root)}
     if not strict:

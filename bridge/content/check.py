@@ -1,4 +1,5 @@
-"""`kb check`: front matter and every internal link and anchor, reported as `path:line: message`.
+"""`kb check`: front matter, where each article lives, duplicate titles, and every internal link and
+anchor, reported as `path:line: message` with a likely fix where there is one.
 
 This runs without building the site so that a writer gets every problem in one pass, in a
 second, with the line to fix; `mkdocs build --strict` remains the final word at build time.

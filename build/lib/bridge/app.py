@@ -1,0 +1,25 @@
+"""The Flask application factory: settings in, a wired bridge out."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from bridge.services import Services
+from bridge.settings import load_settings
+from bridge.web import context, errors, openapi, policy_api, search_api, search_log_api, site, tickets
+
+
+def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
+    """Build the bridge; tests pass `overrides` (variable name to value) instead of touching the environment."""
+    services = Services(load_settings(overrides=overrides))
+    app = Flask(__name__)
+    context.init_app(app, services)
+    errors.init_app(app)
+    search_log_api.init_app(app)
+    search_api.init_app(app)
+    tickets.init_app(app)
+    app.register_blueprint(policy_api.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(site.bp)
+    return app

@@ -1,0 +1,61 @@
+"""The plugin's search half: sections of every rendered page, handed to the index writer once.
+
+Pages are collected as MkDocs renders them and handed over after the build to `write_index`,
+which re-indexes (and encodes the sentence vectors of) only the articles that changed, into a
+new generation, and stages it; `kb build` publishes it together with the site once MkDocs
+reports success. Material's own browser-side index is replaced by an empty stub: its search box
+talks to the bridge instead.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from mkdocs.structure.pages import Page
+
+from bridge.search.index_writer import write_index
+from bridge.search.meaning import BATCH
+from bridge.search.pages import page_sections
+from bridge.search.types import Section
+
+log = logging.getLogger("mkdocs.plugins.kb_index")
+PROGRESS_EVERY = 250
+ENCODED_EVERY = 32 * BATCH  # sections, logged as they are encoded
+MATERIAL_STUB = {"config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": []}, "docs": []}
+MATERIAL_INDEX = Path("search") / "search_index.json"
+
+
+class SectionCollector:
+    """The sections of one build's pages, in the order MkDocs rendered them."""
+
+    def __init__(self, total_pages: int) -> None:
+        self.sections: list[Section] = []
+        self.total_pages = total_pages
+        self.pages_done = 0
+
+    def add(self, page: Page, html: str) -> None:
+        self.sections.extend(
+            page_sections(url=page.url, src_uri=page.file.src_uri, title=page.title or page.file.name,
+                          meta=page.meta, html=html)
+        )
+        self.pages_done += 1
+        if self.pages_done % PROGRESS_EVERY == 0:
+            log.info("Rendered and indexed %d of %d pages", self.pages_done, self.total_pages)
+
+    def stage(self, index_root: Path, synonyms: Path) -> None:
+        """Write the changed articles into a new index generation, staged for `kb build` to publish."""
+        update = write_index(self.sections, index_root, synonyms=synonyms, progress=_encoded)
+        log.info("Search index: %s", update.summary())
+
+
+def write_material_stub(site_dir: Path) -> None:
+    """An empty index where Material's search looks for one, so no browser downloads a real one."""
+    stub = site_dir / MATERIAL_INDEX
+    stub.parent.mkdir(parents=True, exist_ok=True)
+    stub.write_text(json.dumps(MATERIAL_STUB), encoding="utf-8")
+
+
+def _encoded(done: int, total: int) -> None:
+    if done % ENCODED_EVERY == 0 or done == total:
+        log.info("Encoded %d of %d sections for search by meaning", done, total)

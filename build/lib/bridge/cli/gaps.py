@@ -1,0 +1,50 @@
+"""`kb gaps`: what customers searched for in vain, newest first, for writers."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import asdict
+from datetime import timedelta
+
+import click
+
+from bridge.cli.startup import services_or_exit
+from bridge.db import upgrade_database, utc_now
+from bridge.searchlog.gaps import Gap, unresolved_searches
+
+COLUMNS = ("query", "searches", "no_results", "no_click", "contacted_support", "not_helpful", "last_searched")
+
+
+def _rows(gaps: list[Gap]) -> list[dict]:
+    return [{**asdict(gap), "last_searched": gap.last_searched.isoformat(timespec="seconds")} for gap in gaps]
+
+
+def _table(gaps: list[Gap]) -> str:
+    rows = [COLUMNS] + [tuple(str(value) for value in row.values()) for row in _rows(gaps)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+
+
+@click.command()
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="How far back to look.")
+@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def gaps(days: int, output: str) -> None:
+    """List searches that found nothing, were not followed by a click, or led to support."""
+    services = services_or_exit("kb gaps")
+    upgrade_database(services.settings.database_url)
+    try:
+        with services.sessions()() as session:
+            found = unresolved_searches(session, since=utc_now() - timedelta(days=days))
+    finally:
+        services.close()
+    if output == "json":
+        click.echo(json.dumps(_rows(found), indent=2))
+    elif output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(_rows(found))
+    elif found:
+        click.echo(_table(found))
+    else:
+        click.echo(f"No unresolved searches in the last {days} days.")

@@ -1,0 +1,1 @@
+"""Customer email: composing acknowledgements, queueing them in the outbox and delivering them."""

@@ -1,0 +1,272 @@
+"""Writing the search index: the one module that imports Whoosh for writing."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import whoosh
+from whoosh import index
+from whoosh.analysis import BiWordFilter, LowercaseFilter, RegexTokenizer, StemFilter, StemmingAnalyzer
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+
+from bridge.search.changes import ArticleChanges, IndexUpdate, article_hashes
+from bridge.search.layout import (
+    ARTICLES_FILE,
+    META_FILE,
+    SYNONYMS_FILE,
+    copy_generation,
+    current_generation,
+    discard_staged,
+    new_generation,
+    read_meta,
+    stage,
+    write_meta,
+)
+from bridge.search.meaning import MODEL, VECTOR_BYTES, Progress, encoder, no_progress, section_text, to_bytes
+from bridge.search.types import Section
+
+FULL_REBUILD_SHARE = 0.25
+
+
+# Whoosh 2.7.4's token expression; its forks add `*`, which glues Markdown emphasis to words.
+TOKEN = r"\w+(\.?\w+)*"
+
+
+def build_schema() -> Schema:
+    """One document per section, searched through three derived fields rather than one per part.
+
+    `content` holds the title, heading, tags, summary and body in one field, so a word costs one
+    posting list instead of five. `headings` holds the title, heading and summary again: short
+    text with its own length norm, so a word the article is about outweighs a passing mention
+    (as a separate title field does in BM25F). `pairs` holds each pair of adjacent words (stop
+    words kept, so "log in" stays distinct from "event log"): a phrase, a multi-word synonym or
+    an error code such as `550 5.7.1` becomes one term lookup. No positions are stored; the parts
+    are stored for display only; `spell_content` (unstemmed words) feeds "did you mean". Words
+    are cut by `TOKEN`, pinned rather than left to the Whoosh distribution (decision 0001).
+    `meaning` holds the section's sentence vector (`bridge.search.meaning`) as a fixed-width
+    column, so it stays aligned with its document through incremental updates and merges.
+    """
+    return Schema(
+        url=ID(stored=True, unique=True),
+        article=ID(stored=True, sortable=True),
+        title=STORED(),
+        section=STORED(),
+        summary=STORED(),
+        body=STORED(),
+        tags=STORED(),
+        product=ID(stored=True),
+        type=ID(stored=True),
+        position=STORED(),
+        content=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False, spelling=True),
+        headings=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False),
+        pairs=TEXT(analyzer=RegexTokenizer(TOKEN) | LowercaseFilter() | StemFilter() | BiWordFilter(), phrase=False),
+        meaning=COLUMN(FixedBytesColumn(VECTOR_BYTES)),
+    )
+
+
+def section_document(section: Section, vector: bytes) -> dict:
+    """The fields of one section's document, as `build_schema` declares them; `vector` comes from `to_bytes`."""
+    return {
+        "url": section.url,
+        "article": section.article_url,
+        "title": section.title,
+        "section": section.heading,
+        "summary": section.summary,
+        "body": section.text,
+        "tags": ",".join(section.tags),
+        "product": section.product,
+        "type": section.type,
+        "position": section.position,
+        "content": "\n".join([section.title, section.heading, *section.tags, section.summary, section.text]),
+        "headings": "\n".join([section.title, section.heading, section.summary]),
+        "pairs": "\n".join([section.title, section.heading, *section.tags, section.text]),
+        "meaning": vector,
+    }
+
+
+# A section with every field set: its document shows whether `section_document` maps fields differently.
+PROBE = Section(article_url="probe/", url="probe/#part", title="Probe title", heading="Probe heading",
+                text="Probe text, with words.", product="probe", type="help-sheet", summary="Probe summary",
+                tags=("probe", "tags"), position=1)
+
+
+def _describe(value: object) -> object:
+    """A JSON-able, process-independent description of a schema part (sets sorted, caches left out)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if isinstance(value, (list, tuple)):
+        return [_describe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _describe(item) for key, item in value.items() if not str(key).startswith("_")}
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{value.__module__}.{value.__qualname__}"
+    state = value.__getstate__()
+    return {"class": f"{type(value).__module__}.{type(value).__qualname__}",
+            "state": _describe(state if isinstance(state, dict) else [state])}
+
+
+def index_fingerprint() -> str:
+    """Changes whenever the same sections would be indexed differently, so a previous index can't be reused.
+
+    That is another schema (fields, analyzers), another Whoosh, or another mapping from a section
+    to its document (seen on `PROBE`), or another sentence model.
+    """
+    schema = build_schema()
+    described = {name: _describe(schema[name]) for name in schema.names()}
+    probe = section_document(PROBE, bytes(VECTOR_BYTES))
+    text = json.dumps([whoosh.versionstring(), MODEL, described, probe], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sha256(path: Path | None) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else None
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """The current generation, as far as a build can reuse it."""
+
+    path: Path
+    meta: dict
+    hashes: dict[str, str]
+
+
+def _reusable(root: Path, fingerprint: str) -> tuple[_Previous | None, str | None]:
+    """The current generation and its article hashes, or None and why a full rebuild is needed."""
+    path = current_generation(root)
+    if path is None:
+        return None, "no previous index"
+    if not (path / ARTICLES_FILE).is_file():
+        return None, "the previous index has no article hashes"
+    meta = read_meta(path)
+    if meta.get("fingerprint") != fingerprint:
+        return None, "the schema or the section mapping changed"
+    return _Previous(path, meta, read_meta(path, ARTICLES_FILE)), None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a build does to the index, decided before anything is written.
+
+    `previous` is the generation to copy and update, None for a full rebuild (`full_reason` says
+    why); `replaced` counts articles re-indexed since the last full rebuild, this build included.
+    """
+
+    previous: _Previous | None
+    changes: ArticleChanges
+    full_reason: str | None = None
+    replaced: int = 0
+    synonyms_changed: bool = False
+
+
+def _plan(root: Path, hashes: dict[str, str], fingerprint: str, synonyms_sha: str | None) -> _Plan:
+    """Incremental unless nothing is reusable or re-indexed articles would exceed `FULL_REBUILD_SHARE`.
+
+    A re-indexed article's old documents stay in the copied segments, marked deleted, until
+    Whoosh merges those segments; they still count in term statistics, so past a share of the
+    index a full rebuild is both cleaner and not much slower.
+    """
+    previous, full_reason = _reusable(root, fingerprint)
+    changes = ArticleChanges.between(previous.hashes if previous else {}, hashes)
+    if previous is None:
+        return _Plan(None, changes, full_reason)
+    replaced = previous.meta.get("replaced_since_full", 0) + len(changes.to_delete)
+    if replaced > FULL_REBUILD_SHARE * len(previous.hashes):
+        return _Plan(None, changes, f"{replaced} articles re-indexed since the last full rebuild")
+    return _Plan(previous, changes, replaced=replaced, synonyms_changed=previous.meta.get("synonyms") != synonyms_sha)
+
+
+def _index_all(generation: Path, documents: Iterable[dict]) -> None:
+    ix = index.create_in(generation, build_schema())
+    writer = ix.writer(limitmb=256, procs=1)
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit(optimize=True)
+    ix.close()
+
+
+def _reindex(generation: Path, to_delete: Iterable[str], documents: Iterable[dict]) -> None:
+    """Delete the documents of changed and removed articles, add the new ones; no optimize.
+
+    Whoosh writes the additions as a new small segment and merges only small segments (its
+    default); rewriting the large ones is what makes a full rebuild take minutes.
+    """
+    ix = index.open_dir(str(generation))
+    writer = ix.writer(limitmb=256, procs=1)
+    for url in sorted(to_delete):
+        writer.delete_by_term("article", url)
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit(optimize=False)
+    ix.close()
+
+
+def _documents(sections: list[Section], progress: Progress) -> Iterator[dict]:
+    """The sections' documents, their sentence vectors encoded in batches first (most of a full build's index step)."""
+    vectors = to_bytes(encoder().encode([section_text(section) for section in sections], progress))
+    return map(section_document, sections, vectors)
+
+
+def _write_generation(root: Path, plan: _Plan, sections: list[Section], progress: Progress) -> Path:
+    if plan.previous is None:
+        generation = new_generation(root)
+        _index_all(generation, _documents(sections, progress))
+        return generation
+    generation = copy_generation(plan.previous.path)
+    if plan.changes:
+        added = plan.changes.to_add
+        _reindex(generation, plan.changes.to_delete,
+                 _documents([section for section in sections if section.article_url in added], progress))
+    return generation
+
+
+def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None,
+                progress: Progress = no_progress) -> IndexUpdate:
+    """Write the next index generation under `root` and stage it; `publish_staged` makes it current.
+
+    Only articles whose sections changed since the current generation are re-indexed, into a
+    hard-linked copy of it, so one edited article costs little even on a large help centre,
+    where indexing everything takes minutes (see `_plan` for when it still does). When
+    nothing changed, nothing is staged and the current generation stays.
+
+    The writers' synonyms file travels with the generation, so a query is always expanded with
+    the synonyms of the index it runs against. `progress` hears how many sections are encoded.
+    """
+    started = time.perf_counter()
+    discard_staged(root)
+    sections = list(sections)
+    hashes, fingerprint, synonyms_sha = article_hashes(sections), index_fingerprint(), _sha256(synonyms)
+    plan = _plan(root, hashes, fingerprint, synonyms_sha)
+    if plan.previous is not None and not plan.changes and not plan.synonyms_changed:
+        return IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, None)
+    generation = _write_generation(root, plan, sections, progress)
+    if synonyms_sha is not None:
+        shutil.copyfile(synonyms, generation / SYNONYMS_FILE)
+    update = IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, generation,
+                         plan.full_reason, plan.synonyms_changed)
+    write_meta(generation, ARTICLES_FILE, hashes)
+    write_meta(generation, META_FILE, {
+        "documents": update.documents,
+        "articles": update.articles,
+        "built_at": datetime.now(timezone.utc).isoformat(),
+        "fingerprint": fingerprint,
+        "synonyms": synonyms_sha,
+        "replaced_since_full": plan.replaced,
+        "update": {"full_reason": update.full_reason, "changed": len(update.changes.changed),
+                   "added": len(update.changes.added), "removed": len(update.changes.removed),
+                   "synonyms_changed": update.synonyms_changed, "index_seconds": round(update.seconds, 3)},
+    })
+    stage(root, generation)
+    return update

@@ -1,0 +1,55 @@
+"""The values search passes around: a section to index, a hit to show, a page of results."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Section:
+    """One h1/h2/h3 section of a rendered article: the unit the index stores."""
+
+    article_url: str
+    url: str
+    title: str
+    heading: str
+    text: str
+    product: str
+    type: str
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An article's best section for a query, ready for the API."""
+
+    title: str
+    url: str
+    section: str
+    snippet: str
+    score: float
+    product: str
+    type: str
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of hits; `confident` is False when the best hit does not really answer the query."""
+
+    query: str
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None
+    confident: bool = False
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `/api/health` reports about the index being served."""
+
+    path: str
+    documents: int
+    articles: int
+    built_at: datetime

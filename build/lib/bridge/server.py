@@ -1,0 +1,55 @@
+"""Running the bridge under gunicorn, after checking that there is something to serve."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import click
+from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.app import create_app
+from bridge.db import upgrade_database
+from bridge.search.index_reader import IndexUnavailable
+from bridge.settings import SettingsError
+from bridge.tickets.policy import PolicyError
+from bridge.web.context import services
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, overrides: Mapping[str, str], options: dict) -> None:
+        self.overrides, self.options = overrides, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return create_app(self.overrides)
+
+
+def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
+    """Serve until stopped; returns an exit status (2 when the settings, policy, index or database are unusable)."""
+    try:
+        probe = create_app(overrides)
+    except (SettingsError, PolicyError) as error:
+        click.echo(f"kb serve: {error}", err=True)
+        return 2
+    port = services(probe).settings.port
+    index = services(probe).search_index()
+    if isinstance(index, IndexUnavailable):
+        click.echo(f"kb serve: {index}", err=True)
+        return 2
+    try:
+        upgrade_database(services(probe).settings.database_url)
+    except SQLAlchemyError as error:
+        click.echo(f"kb serve: cannot prepare the database KB_DATABASE_URL: {error}", err=True)
+        return 2
+    click.echo(f"Help centre on http://{host}:{port}/ (index {index.info().path})")
+    # Each worker sends mail from the outbox, woken by the tickets it stores.
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
+               "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
+               "post_worker_init": lambda worker: services(worker.wsgi).start_outbox_sender(),
+               "worker_exit": lambda server, worker: services(worker.wsgi).close()}
+    _Gunicorn(overrides, options).run()
+    return 0

@@ -1,0 +1,136 @@
+"""One place turns the settings into the running parts of the bridge, with no Flask in sight.
+
+The web app, every `kb` command and any later worker (a mail poller, scheduled jobs) ask a
+`Services` for what they need instead of building it: the policy, the products, database
+sessions, the mail transport, the ticket desk, the outbox sender, the search index and the
+search log. Files are read and checked when the services are built, so a bad policy or product
+list stops start-up; anything that holds connections or threads is made on first use, so each
+gunicorn worker (which builds its services after forking) opens its own.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.content.products import Product, load_products
+from bridge.db import make_engine, make_session_factory, utc_now
+from bridge.notify.outbox import MAIL_QUEUED, OutboxSender
+from bridge.notify.transport import Transport, transport_from_url
+from bridge.settings import Settings, SettingsError
+from bridge.tickets.policy import SupportPolicy, load_policy
+
+if TYPE_CHECKING:
+    from bridge.search.index_reader import IndexUnavailable, SearchIndex
+    from bridge.searchlog.recorder import SearchLog
+    from bridge.tickets.service import TicketDesk
+
+OUTBOX_INTERVAL_SECONDS = 30.0
+
+
+class Services:
+    """The bridge's parts for one process, built from one `Settings`."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.policy: SupportPolicy = load_policy(settings.support_policy)
+        try:
+            self.products: tuple[Product, ...] = tuple(load_products(settings.products))
+        except ValueError as error:
+            raise SettingsError(f"KB_PRODUCTS: {error}") from error
+        try:
+            self.transport: Transport = transport_from_url(settings.smtp_url, settings.outbox_dir)
+        except ValueError as error:
+            raise SettingsError(f"KB_SMTP_URL: {error}") from error
+        self._lock = threading.RLock()
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._sender: OutboxSender | None = None
+        self._stop_sender = threading.Event()
+        self._index: SearchIndex | IndexUnavailable | None = None
+        self._desk: TicketDesk | None = None
+        self._search_log: SearchLog | None = None
+
+    # --- database --------------------------------------------------------------------------------
+
+    def sessions(self) -> sessionmaker[Session]:
+        """Sessions on this process's engine; committing one that queued mail wakes the outbox sender."""
+        with self._lock:
+            if self._sessions is None:
+                self._engine = make_engine(self.settings.database_url)
+                self._sessions = make_session_factory(self._engine)
+                event.listen(self._sessions, "after_commit", self._wake_sender_if_mail_queued)
+            return self._sessions
+
+    def _wake_sender_if_mail_queued(self, session: Session) -> None:
+        if session.info.pop(MAIL_QUEUED, False) and self._sender is not None:
+            self._sender.wake()
+
+    # --- mail ------------------------------------------------------------------------------------
+
+    def outbox_sender(self) -> OutboxSender:
+        with self._lock:
+            if self._sender is None:
+                self._sender = OutboxSender(self.sessions(), self.transport)
+            return self._sender
+
+    def start_outbox_sender(self, interval: float = OUTBOX_INTERVAL_SECONDS) -> threading.Thread:
+        """Send queued mail from this process in the background until `close()`; any process may run one."""
+        return self.outbox_sender().run_in_background(interval, self._stop_sender)
+
+    # --- search ----------------------------------------------------------------------------------
+
+    def search_index(self) -> SearchIndex | IndexUnavailable:
+        """The published search index, opened once; IndexUnavailable (returned, not raised) when there is none."""
+        from bridge.search.index_reader import IndexUnavailable, SearchIndex
+
+        with self._lock:
+            if self._index is None:
+                try:
+                    self._index = SearchIndex(self.settings.index_dir)
+                except IndexUnavailable as unavailable:
+                    self._index = unavailable
+            return self._index
+
+    def search_log(self) -> SearchLog:
+        """The search log's writer for this process (it owns a thread, so it starts on first use)."""
+        from bridge.searchlog.recorder import SearchLog
+
+        with self._lock:
+            if self._search_log is None:
+                self._search_log = SearchLog(self.sessions(), retention_days=self.settings.search_log_retention_days)
+            return self._search_log
+
+    # --- tickets ---------------------------------------------------------------------------------
+
+    def desk(self) -> TicketDesk:
+        """The ticket desk; it suggests articles from the search index when one is published."""
+        from bridge.search.index_reader import IndexUnavailable
+        from bridge.tickets.service import MailSettings, TicketDesk, suggest_from_index
+
+        with self._lock:
+            if self._desk is None:
+                index = self.search_index()
+                self._desk = TicketDesk(
+                    policy=self.policy, products=self.products,
+                    mail=MailSettings(sender=self.settings.mail_from, site_url=self.settings.public_url,
+                                      smtputf8=self.transport.smtputf8),
+                    suggest=suggest_from_index(None if isinstance(index, IndexUnavailable) else index),
+                    clock=lambda: self.clock(),
+                )
+            return self._desk
+
+    def close(self) -> None:
+        """Stop the background sender and search log writer, and close the database connections."""
+        self._stop_sender.set()
+        with self._lock:
+            if self._search_log is not None:
+                self._search_log.close()
+                self._search_log = None
+            if self._engine is not None:
+                self._engine.dispose()

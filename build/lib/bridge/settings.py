@@ -1,0 +1,159 @@
+"""Every setting, declared once with its parser: the README table and `kb --help` are derived from it.
+
+Settings come from the environment only. Each field of `Settings` carries its variable's name,
+default, help text and parser, so adding a setting is one declaration, and a bad value stops
+start-up with a message that names the variable instead of failing later on a customer's request.
+Relative paths are taken from the project folder, so `make run` works from anywhere in the checkout.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from email.utils import formataddr, parseaddr
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from limits import parse as parse_rate_limit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+Parser = Callable[[str], Any]
+
+
+class SettingsError(ValueError):
+    """A setting stops the bridge from starting; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, its default as it would be typed, what it does, how to read it."""
+
+    name: str
+    default: str | None
+    help: str
+    parse: Parser
+
+
+def text(raw: str) -> str:
+    return raw
+
+
+def project_path(raw: str) -> Path:
+    return PROJECT_ROOT / raw
+
+
+def choice(*allowed: str) -> Parser:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"must be one of: {', '.join(allowed)}")
+        return raw
+    return parse
+
+
+def whole_number(*, minimum: int, maximum: int | None = None) -> Parser:
+    def parse(raw: str) -> int:
+        if not raw.strip().isdigit():
+            raise ValueError("must be a whole number")
+        number = int(raw)
+        if number < minimum or (maximum is not None and number > maximum):
+            raise ValueError(f"must be from {minimum} to {maximum}" if maximum else f"must be {minimum} or more")
+        return number
+    return parse
+
+
+def rate_limit(raw: str) -> str:
+    try:
+        parse_rate_limit(raw)
+    except ValueError as error:
+        raise ValueError("must be a rate such as 10/minute (empty turns the limit off)") from error
+    return raw
+
+
+def url_with_scheme(*schemes: str) -> Parser:
+    def parse(raw: str) -> str:
+        scheme = raw.partition("://")[0]
+        if "://" not in raw or scheme not in schemes:
+            raise ValueError(f"must be a URL starting with {' or '.join(f'{s}://' for s in schemes)}")
+        return raw.rstrip("/") if scheme in ("http", "https") else raw
+    return parse
+
+
+def mail_address(raw: str) -> str:
+    """An address, with or without a display name: `support@example.com` or `Help Centre <support@example.com>`."""
+    name, address = parseaddr(raw)
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"must be an email address such as Help Centre <support@example.com> ({error})") from error
+    return formataddr((name, address)) if name else address
+
+
+def declare(name: str, default: str | None, help: str, parse: Parser = text) -> Any:
+    """A field of `Settings` read from the environment variable `name`; an empty value means unset."""
+    return field(metadata={"setting": Setting(name, default, help, parse)})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The bridge's whole configuration, parsed and checked; made by `load_settings`, never changed after."""
+
+    env: str = declare("KB_ENV", "development", "`development` or `production`; production refuses to start without KB_SECRET_KEY. Any other value refuses to start.", choice("development", "production"))
+    secret_key: str | None = declare("KB_SECRET_KEY", None, "Signs form tokens (CSRF) and confirmation links. Required in production; development creates one once in `var/secret-key`, shared by all workers.")
+    build_dir: Path = declare("KB_BUILD_DIR", "var/build", "Where `kb build` writes the site (`site/`) and the search index (`index/`), and `kb serve` reads them.", project_path)
+    mkdocs_config: Path = declare("KB_MKDOCS_CONFIG", "mkdocs.yml", "The MkDocs configuration `kb build` uses: ours, or a company's own (name, logo, colours, footer, pages); `kb build --config` overrides it. The kb-bridge plugin is added either way.", project_path)
+    database_url: str = declare("KB_DATABASE_URL", "sqlite:///var/kb.sqlite3", "Ticket store: SQLite by default, or e.g. `postgresql+psycopg://user@host/db`.", url_with_scheme("sqlite", "postgresql", "postgresql+psycopg"))
+    smtp_url: str | None = declare("KB_SMTP_URL", None, "`smtp://host:port` to send mail; without it mail is written as .eml files to KB_OUTBOX_DIR.", url_with_scheme("smtp"))
+    outbox_dir: Path = declare("KB_OUTBOX_DIR", "var/outbox", "Where mail goes when KB_SMTP_URL is not set.", project_path)
+    mail_from: str = declare("KB_MAIL_FROM", "support@example.com", "The support address mail is sent from and customers write to.", mail_address)
+    site_url: str | None = declare("KB_SITE_URL", None, "The public address of the help centre, for links in mail. Unset: `http://127.0.0.1:PORT`, the port actually served.", url_with_scheme("http", "https"))
+    port: int = declare("PORT", "8000", "The port `kb serve` listens on when `--port` is not given.", whole_number(minimum=1, maximum=65535))
+    support_policy: Path = declare("KB_SUPPORT_POLICY", "site_config/support.yml", "The support policy: hours, holidays, priorities, request types.", project_path)
+    products: Path = declare("KB_PRODUCTS", "site_config/products.yml", "The product list articles and tickets may name.", project_path)
+    search_log_retention_days: int = declare("KB_SEARCH_LOG_RETENTION_DAYS", "90", "How long the search log (queries, clicks, feedback; no personal data) is kept, in days.", whole_number(minimum=1))
+    ticket_rate_limit: str | None = declare("KB_TICKET_RATE_LIMIT", "10/minute", "How many tickets one client may submit, e.g. `10/minute`; empty turns the limit off.", rate_limit)
+    ratelimit_storage_url: str = declare("KB_RATELIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: `memory://` counts per worker process; a shared store such as `redis://host:6379` counts across workers.", url_with_scheme("memory", "redis", "rediss"))
+
+    @property
+    def public_url(self) -> str:
+        """The address customers reach the help centre at, for links in mail."""
+        return self.site_url or f"http://127.0.0.1:{self.port}"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.build_dir / "site"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.build_dir / "index"
+
+
+SETTINGS: tuple[Setting, ...] = tuple(f.metadata["setting"] for f in fields(Settings))
+
+
+def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the environment, then explicit overrides (tests, `kb serve --port`), each parsed.
+
+    Raises SettingsError naming the first variable whose value is unusable.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for declared in fields(Settings):
+        setting: Setting = declared.metadata["setting"]
+        raw = (overrides or {}).get(setting.name, environ.get(setting.name, setting.default))
+        if raw is None or raw == "":
+            values[declared.name] = None
+            continue
+        try:
+            values[declared.name] = setting.parse(raw)
+        except ValueError as error:
+            raise SettingsError(f"{setting.name}={raw!r}: {error}") from error
+    return Settings(**values)
+
+
+def settings_table() -> str:
+    """The Markdown table of settings that the README carries (a test keeps the two in step)."""
+    rows = ["| Variable | Default | What it does |", "| --- | --- | --- |"]
+    rows += [f"| `{s.name}` | {f'`{s.default}`' if s.default else '(none)'} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)

@@ -1,0 +1,18 @@
+"""The support policy: what it promises (`model`) and how a policy file is read and checked (`loader`)."""
+from bridge.tickets.policy.loader import load_policy
+from bridge.tickets.policy.model import (
+    COLOURS,
+    WEEKDAYS,
+    BusinessDays,
+    BusinessHours,
+    OpeningHours,
+    PolicyError,
+    Priority,
+    PublicHolidays,
+    RequestType,
+    SupportPolicy,
+    Target,
+)
+
+__all__ = ["COLOURS", "WEEKDAYS", "BusinessDays", "BusinessHours", "OpeningHours", "PolicyError", "Priority",
+           "PublicHolidays", "RequestType", "SupportPolicy", "Target", "load_policy"]

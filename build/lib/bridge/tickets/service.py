@@ -1,0 +1,246 @@
+"""Raising a ticket: what happens between "Send" and the reference number, in one place.
+
+The form and the JSON API both hand the desk untrusted fields; the desk validates them, works
+out coverage and due times from the support policy, and adds the ticket and its acknowledgement
+to the caller's transaction; the mail is sent only after the caller commits, so a mail outage
+delays the acknowledgement but never loses the ticket. Nothing here knows about HTTP, which is
+why the clock can be injected and a Friday-evening ticket tested without waiting for Friday.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bridge.content.products import Product
+from bridge.notify.acknowledgement import compose_acknowledgement
+from bridge.notify.compose import OutgoingMail
+from bridge.notify.headers import UnsafeHeader
+from bridge.search.query import QueryError, parse_query
+from bridge.tickets.business_time import BusinessCalendar
+from bridge.db import utc_now
+from bridge.tickets.models import Deflection, Ticket
+from bridge.tickets.policy import Priority, SupportPolicy
+from bridge.tickets.reference import parse_reference
+from bridge.tickets.store import create_ticket, get_ticket_by_number
+from bridge.tickets.validation import (
+    MAX_LENGTHS,
+    InvalidSubmission,
+    Submission,
+    site_path_problem,
+    validate_submission,
+)
+
+if TYPE_CHECKING:
+    from bridge.search.index_reader import SearchIndex
+
+MAX_SUGGESTIONS = 5
+MIN_SUGGESTION_CHARS = 3
+
+# The customer's field behind each part of the acknowledgement that compose_mail may refuse.
+MAIL_FIELDS = {"to": "email", "to_name": "name", "subject": "subject"}
+
+# What customers call a desk's time zone; any other zone is named after its city ("New York time").
+ZONE_NAMES = {"Europe/London": "UK time"}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An article that may answer the customer's question; the snippet is HTML-safe (marked by the search index)."""
+
+    title: str
+    url: str
+    snippet: str = ""
+
+    def stored(self) -> dict[str, str]:
+        return {"title": self.title, "url": self.url}
+
+
+Suggest = Callable[[str], list[Suggestion]]
+
+
+def suggest_from_index(index: SearchIndex | None) -> Suggest:
+    """Suggestions for a subject from the search index; none (not an error) while the index is unavailable."""
+
+    def suggest(text: str) -> list[Suggestion]:
+        if index is None or len(text.strip()) < MIN_SUGGESTION_CHARS:
+            return []
+        try:
+            query = parse_query(text)
+        except QueryError:
+            return []
+        return [Suggestion(hit.title, hit.url, hit.snippet) for hit in index.search(query, limit=MAX_SUGGESTIONS).hits]
+
+    return suggest
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Who acknowledgements come from, where their article links point, and whether the
+    transport can reach a non-ASCII local part (see bridge/notify/transport.py)."""
+
+    sender: str
+    site_url: str
+    smtputf8: bool = True
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the customer is told once a ticket is stored, in data (API) and in words (confirmation page)."""
+
+    reference: str
+    status: str
+    subject: str
+    email: str
+    priority: str
+    priority_label: str
+    request_type: str
+    request_type_label: str
+    covered: bool
+    coverage_message: str | None
+    acknowledge_by: datetime
+    respond_by: datetime
+    response_promise: str
+    respond_by_local: str
+    suggested_articles: list[dict[str, str]]
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's 201 body; times are ISO 8601 in UTC."""
+        return {
+            "reference": self.reference,
+            "status": self.status,
+            "priority": self.priority,
+            "request_type": self.request_type,
+            "covered": self.covered,
+            "coverage_message": self.coverage_message,
+            "acknowledge_by": self.acknowledge_by.isoformat(),
+            "respond_by": self.respond_by.isoformat(),
+            "suggested_articles": self.suggested_articles,
+        }
+
+
+def local_due_time(moment: datetime, zone: ZoneInfo) -> str:
+    """A deadline as the customer reads it: "Monday 23 November, 10:00 UK time"."""
+    local = moment.astimezone(zone)
+    name = ZONE_NAMES.get(zone.key) or f"{zone.key.rpartition('/')[2].replace('_', ' ')} time"
+    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M} {name}"
+
+
+def find_ticket(session: Session, text: str, prefix: str) -> Ticket | None:
+    """The ticket a typed reference names, ignoring case, spaces and dashes; InvalidReference if the check fails."""
+    return get_ticket_by_number(session, parse_reference(text, prefix))
+
+
+def public_support(policy: SupportPolicy, products: Sequence[Product]) -> dict[str, Any]:
+    """The policy as customers and API clients see it, with the products: one source for the form and the API."""
+    return {**policy.public(), "products": [{"key": product.key, "name": product.name} for product in products]}
+
+
+class TicketDesk:
+    """Everything a submission needs, wired once per process by bridge.services; each call joins the caller's session."""
+
+    def __init__(
+        self,
+        *,
+        policy: SupportPolicy,
+        products: Sequence[Product],
+        mail: MailSettings,
+        suggest: Suggest,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.policy = policy
+        self.products = tuple(products)
+        self.calendar = BusinessCalendar.from_policy(policy)
+        self._mail = mail
+        self.suggest = suggest
+        self._clock = clock
+
+    def support(self) -> dict[str, Any]:
+        return public_support(self.policy, self.products)
+
+    def validate(self, data: object) -> Submission:
+        """Check a submission without storing it; raises InvalidSubmission naming every bad field."""
+        return validate_submission(data, policy=self.policy, product_keys=[product.key for product in self.products],
+                                   smtputf8=self._mail.smtputf8)
+
+    def submit(self, session: Session, data: object, *, now: datetime | None = None) -> Receipt:
+        """Validate and add the ticket with its queued acknowledgement to session; targets run from now."""
+        submission = self.validate(data)
+        draft = submission.ticket
+        if not submission.suggestions_shown:
+            draft = dataclasses.replace(draft, suggested_articles=[s.stored() for s in self.suggest(draft.subject)])
+        moment = now or self._clock()
+        priority = self.policy.priority(draft.priority)
+        request_type = self.policy.request_type(draft.request_type)
+        try:
+            ticket = create_ticket(
+                session,
+                draft,
+                reference_prefix=self.policy.reference_prefix,
+                acknowledge_by=self.calendar.due(moment, self.policy.acknowledgement_target),
+                respond_by=self.calendar.due(moment, priority),
+                covered=request_type.covered,
+                compose_mail=partial(self._acknowledgement, priority=priority),
+            )
+        except UnsafeHeader as unsafe:
+            if unsafe.field not in MAIL_FIELDS:
+                raise
+            raise InvalidSubmission({MAIL_FIELDS[unsafe.field]: unsafe.problem}) from unsafe
+        return self.receipt(ticket)
+
+    def find(self, session: Session, text: str) -> Ticket | None:
+        return find_ticket(session, text, self.policy.reference_prefix)
+
+    def receipt(self, ticket: Ticket) -> Receipt:
+        priority = self.policy.priority(ticket.priority)
+        request_type = self.policy.request_type(ticket.request_type)
+        return Receipt(
+            reference=ticket.reference,
+            status=ticket.status,
+            subject=ticket.subject,
+            email=ticket.email,
+            priority=priority.key,
+            priority_label=priority.label,
+            request_type=request_type.key,
+            request_type_label=request_type.label,
+            covered=ticket.covered,
+            coverage_message=None if ticket.covered else request_type.message,
+            acknowledge_by=ticket.acknowledge_by,
+            respond_by=ticket.respond_by,
+            response_promise=priority.target.describe(),
+            respond_by_local=local_due_time(ticket.respond_by, self.policy.timezone),
+            suggested_articles=list(ticket.suggested_articles),
+        )
+
+    def record_deflection(self, session: Session, values: Mapping[str, str]) -> None:
+        """Add a "This solved it" to session; the article must be a path on our site, the context fields are kept if sane."""
+        problem = site_path_problem(values.get("article_url"))
+        if problem:
+            raise InvalidSubmission({"article_url": problem})
+        context = {name: _clipped(values.get(name), MAX_LENGTHS[name]) for name in ("subject", "query", "page")}
+        session.add(Deflection(article_url=values["article_url"].strip(), created_at=utc_now(), **context))
+
+    def _acknowledgement(self, ticket: Ticket, *, priority: Priority) -> OutgoingMail:
+        return compose_acknowledgement(
+            ticket,
+            sender=self._mail.sender,
+            priority_label=priority.label,
+            response_promise=priority.target.describe(),
+            acknowledge_promise=self.policy.acknowledgement_target.describe(),
+            timezone=self.policy.timezone.key,
+            site_url=self._mail.site_url,
+            product_name=next((p.name for p in self.products if p.key == ticket.product), ticket.product),
+        )
+
+
+def _clipped(value: str | None, limit: int) -> str | None:
+    """Context for a deflection is informative only, so an over-long value is cut rather than refused."""
+    if not value or not value.strip():
+        return None
+    return "".join(char for char in " ".join(value.split()) if char.isprintable())[:limit]

@@ -1,0 +1,35 @@
+"""The statuses a ticket can be in, declared once, with the words customers read for each.
+
+The stored value is the enum's value, so the database, the API and the templates all speak the
+same seven words. Which status may follow which is the lifecycle's business (the desk issues add
+it); this module only names them.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    WITHHELD = "withheld"
+
+    @property
+    def label(self) -> str:
+        """What the customer reads on their ticket page and in mail."""
+        return LABELS[self]
+
+
+LABELS: dict[TicketStatus, str] = {
+    TicketStatus.NEW: "Received",
+    TicketStatus.OPEN: "Open",
+    TicketStatus.IN_PROGRESS: "Being worked on",
+    TicketStatus.WAITING_ON_CUSTOMER: "Waiting for your reply",
+    TicketStatus.RESOLVED: "Resolved",
+    TicketStatus.CLOSED: "Closed",
+    TicketStatus.WITHHELD: "Withheld",
+}

@@ -1,0 +1,91 @@
+"""Storing tickets together with their acknowledgement email.
+
+The ticket and the queued acknowledgement are added to the caller's transaction, before
+anything is sent: a mail outage can delay the acknowledgement but never lose the ticket, and a
+ticket that is rolled back never sends a mail quoting a dead reference. The caller commits, so a
+later step (an audit event, a credit charge) can join the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bridge.db import utc_now
+from bridge.notify.compose import OutgoingMail
+from bridge.notify.outbox import queue_mail
+from bridge.tickets.models import Ticket
+from bridge.tickets.reference import format_reference
+
+ACKNOWLEDGEMENT = "acknowledgement"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """What the customer submitted, already validated; everything else is decided by the desk's policy."""
+
+    email: str
+    name: str
+    product: str
+    subject: str
+    description: str
+    request_type: str
+    priority: str
+    query: str | None = None
+    page: str | None = None
+    suggested_articles: Sequence[Mapping[str, str]] = ()
+
+
+def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, respond_by: datetime,
+               now: datetime) -> Ticket:
+    """The row for a submission, before it is stored: no id or reference yet."""
+    return Ticket(
+        email=draft.email,
+        name=draft.name,
+        product=draft.product,
+        subject=draft.subject,
+        description=draft.description,
+        request_type=draft.request_type,
+        covered=covered,
+        priority=draft.priority,
+        query=draft.query,
+        page=draft.page,
+        suggested_articles=[{"title": article["title"], "url": article["url"]} for article in draft.suggested_articles],
+        acknowledge_by=acknowledge_by,
+        respond_by=respond_by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def create_ticket(
+    session: Session,
+    draft: NewTicket,
+    *,
+    reference_prefix: str,
+    acknowledge_by: datetime,
+    respond_by: datetime,
+    covered: bool,
+    compose_mail: Callable[[Ticket], OutgoingMail],
+) -> Ticket:
+    """Add a ticket and its queued acknowledgement to the session; the caller commits.
+
+    The reference is made from the database-generated id, so it is unique across
+    processes and backends without any coordination of our own. If composing the
+    mail fails, the error propagates and the caller's transaction is rolled back.
+    """
+    now = utc_now()
+    ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now)
+    session.add(ticket)
+    session.flush()
+    ticket.reference = format_reference(ticket.id, reference_prefix)
+    queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
+    return ticket
+
+
+def get_ticket_by_number(session: Session, number: int) -> Ticket | None:
+    """The ticket with this number (as parsed from a reference), or None."""
+    return session.get(Ticket, number)

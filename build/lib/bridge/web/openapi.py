@@ -1,0 +1,277 @@
+"""`GET /api/openapi.json`: the OpenAPI 3.1 description of the bridge's API.
+
+Built in code rather than kept as a file so that limits and choices come from where they are
+enforced: lengths from bridge.tickets.validation, products, priorities and request types from the
+loaded policy. tests/test_openapi.py runs schemathesis against this document, so a change to the
+API that the document does not describe fails the tests.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from flask import Blueprint, jsonify
+
+from bridge.search.query import MAX_QUERY_LENGTH
+from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LENGTHS, MAX_SUGGESTED_ARTICLES
+from bridge.web.errors import ApiError
+from bridge.web.search_api import MAX_LIMIT, get_index
+from bridge.web.tickets import MAX_BODY_BYTES, support_data
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+
+# The patterns say what bridge.tickets.validation accepts, so generated "valid" data really is valid.
+_CONTROL = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
+_CONTROL_BUT_LINE_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+ONE_LINE = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+ONE_LINE_OR_BLANK = rf"^[^{_CONTROL}]*$"
+SOME_TEXT = rf"^[^{_CONTROL_BUT_LINE_BREAKS}]*[^\s{_CONTROL_BUT_LINE_BREAKS}][^{_CONTROL_BUT_LINE_BREAKS}]*$"
+# A path on the help centre: no scheme, no host, no backslash, no control characters.
+_NOT_AN_ADDRESS = r"(?!\s*[A-Za-z][A-Za-z0-9+.\-]*:)(?!\s*//)"
+SITE_PATH = rf"^{_NOT_AN_ADDRESS}[^\\{_CONTROL}]*[^\s\\{_CONTROL}][^\\{_CONTROL}]*$"
+SITE_PATH_OR_BLANK = rf"^{_NOT_AN_ADDRESS}[^\\{_CONTROL}]*$"
+# email-validator refuses special-use domains (.test, .invalid, ...), in any case.
+_RESERVED = "|".join("".join(f"[{char}{char.upper()}]" for char in name) for name in SPECIAL_USE_DOMAIN_NAMES)
+RESERVED_EMAIL_DOMAIN = rf"@(?:[^@]*\.)?(?:{_RESERVED})$"
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    try:
+        search_products = sorted(get_index().products())
+    except ApiError:
+        search_products = []
+    return jsonify(openapi_document(support_data(), search_products))
+
+
+def openapi_document(support: dict[str, Any], search_products: list[str]) -> dict[str, Any]:
+    """The whole document for the policy, products and search index being served."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "kb-bridge API",
+            "version": "1.0.0",
+            "description": "Search the help centre, read the support policy, and raise a ticket. "
+                           "Errors are JSON: {\"error\": {\"code\", \"message\", \"fields\"}}.",
+        },
+        "paths": {
+            "/api/search": {"get": _search(search_products)},
+            "/api/health": {"get": _health()},
+            "/api/support-policy": {"get": _support_policy()},
+            "/api/tickets": {"post": _create_ticket()},
+        },
+        "components": {"schemas": _schemas(support)},
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _search(products: list[str]) -> dict[str, Any]:
+    return {
+        "summary": "Search the help centre",
+        "description": "Each article's best section for the query, best article first.",
+        "parameters": [
+            {"name": "q", "in": "query", "required": True, "description": "What the customer typed: words and \"quoted phrases\".",
+             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": r"\w"}},
+            {"name": "limit", "in": "query", "required": False, "description": "How many articles (default 10).",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
+            {"name": "product", "in": "query", "required": False, "description": "Only articles about this product.",
+             "schema": {"enum": products} if products else {"type": "string"}},
+        ],
+        "responses": {
+            "200": _json(_ref("SearchResults"), "The results"),
+            "400": _error("invalid_query, invalid_limit or unknown_product"),
+            "503": _error("index_unavailable: the search index has not been built"),
+        },
+    }
+
+
+def _health() -> dict[str, Any]:
+    return {
+        "summary": "Whether the bridge can answer searches",
+        "responses": {
+            "200": _json(_ref("Health"), "The index is being served"),
+            "503": _json(_ref("Health"), "There is no usable index"),
+        },
+    }
+
+
+def _support_policy() -> dict[str, Any]:
+    return {
+        "summary": "The support policy and products",
+        "description": "Office hours, holidays, priorities with their response targets, request types with their "
+                       "coverage, and the products: the same data the contact form is built from.",
+        "responses": {"200": _json(_ref("SupportPolicy"), "The policy")},
+    }
+
+
+def _create_ticket() -> dict[str, Any]:
+    return {
+        "summary": "Raise a ticket",
+        "description": "Stores the ticket and queues its acknowledgement email. Without suggested_articles the "
+                       "bridge suggests articles from the subject. Limited per client (KB_TICKET_RATE_LIMIT).",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTicket")}}},
+        "responses": {
+            "201": _json(_ref("TicketCreated"), "The ticket was stored"),
+            "400": _error("invalid_json, or invalid_ticket with a message for every bad field in error.fields"),
+            "413": _error(f"request_entity_too_large: the body is over {MAX_BODY_BYTES:,} bytes"),
+            "415": _error("unsupported_media_type: the body is not sent as application/json"),
+            "429": _error("too_many_requests: this client has sent too many tickets; see Retry-After"),
+        },
+    }
+
+
+def _schemas(support: dict[str, Any]) -> dict[str, Any]:
+    text = {"type": "string"}
+    nullable_text = {"type": ["string", "null"]}
+    article = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["title", "url"],
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": MAX_ARTICLE_TITLE, "pattern": ONE_LINE},
+            "url": {"type": "string", "minLength": 1, "maxLength": MAX_ARTICLE_URL, "pattern": SITE_PATH,
+                    "description": "A path on the help centre, as /api/search returns it."},
+        },
+    }
+    keys = {name: [item["key"] for item in support[name]] for name in ("products", "priorities", "request_types")}
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": text,
+                    "message": text,
+                    "fields": {"type": "object", "additionalProperties": text,
+                               "description": "For invalid_ticket: each bad field and what is wrong with it."},
+                },
+            }},
+        },
+        "SearchResults": {
+            "type": "object",
+            "required": ["search_id", "query", "total", "results", "suggestion", "confident"],
+            "properties": {
+                "search_id": {**text, "description": "Quote it when a result is opened (POST /api/search-events/{id}/opened)."},
+                "query": text,
+                "total": {"type": "integer", "minimum": 0},
+                "results": {"type": "array", "items": _ref("Hit")},
+                "suggestion": {**nullable_text, "description": "A spelling suggestion, when there is one."},
+                "confident": {"type": "boolean",
+                              "description": "False when the best result may not answer the query: offer support first."},
+            },
+        },
+        "Hit": {
+            "type": "object",
+            "required": ["title", "url", "section", "snippet", "score", "product", "type"],
+            "properties": {
+                "title": text,
+                "url": {**text, "description": "Path of the section on the site, with its #anchor."},
+                "section": text,
+                "snippet": {**text, "description": "HTML-escaped text with <mark> around matched words."},
+                "score": {"type": "number", "description": "Fused rank score, higher first; only the order means anything."},
+                "product": text,
+                "type": text,
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {
+                "status": {"enum": ["ok", "unavailable"]},
+                "error": text,
+                "index": {
+                    "type": "object",
+                    "required": ["documents", "articles", "built_at", "path"],
+                    "properties": {"documents": {"type": "integer"}, "articles": {"type": "integer"},
+                                   "built_at": {"type": "string", "format": "date-time"}, "path": text},
+                },
+            },
+        },
+        "SupportPolicy": {
+            "type": "object",
+            "required": ["timezone", "office_hours", "holidays", "acknowledgement_target", "reference_prefix",
+                         "default_priority", "priorities", "request_types", "products"],
+            "properties": {
+                "timezone": text,
+                "office_hours": {"type": "object", "additionalProperties": {"anyOf": [
+                    {"type": "null"},
+                    {"type": "object", "required": ["opens", "closes"], "properties": {"opens": text, "closes": text}},
+                ]}},
+                "holidays": {"type": "object"},
+                "acknowledgement_target": text,
+                "reference_prefix": text,
+                "default_priority": {"enum": keys["priorities"]},
+                "priorities": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["key", "label", "colour", "description", "target"],
+                    "properties": {"key": text, "label": text, "colour": {"enum": ["red", "amber", "green"]},
+                                   "description": text, "target": text,
+                                   "target_hours": {"type": "number"}, "target_days": {"type": "integer"}},
+                }},
+                "request_types": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["key", "label", "covered", "message"],
+                    "properties": {"key": text, "label": text, "covered": {"type": "boolean"}, "message": nullable_text},
+                }},
+                "products": {"type": "array", "items": {
+                    "type": "object", "required": ["key", "name"], "properties": {"key": text, "name": text},
+                }},
+            },
+        },
+        "NewTicket": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["email", "name", "product", "subject", "description", "request_type"],
+            "properties": {
+                "email": {"type": "string", "format": "email", "maxLength": MAX_LENGTHS["email"],
+                          "not": {"pattern": RESERVED_EMAIL_DOMAIN},
+                          "description": "Checked as a real address would be, without DNS: special-use domains "
+                                         "such as example.test are refused."},
+                "name": {"type": "string", "maxLength": MAX_LENGTHS["name"], "pattern": ONE_LINE},
+                "product": {"enum": keys["products"]},
+                "subject": {"type": "string", "maxLength": MAX_LENGTHS["subject"], "pattern": ONE_LINE},
+                "description": {"type": "string", "maxLength": MAX_LENGTHS["description"], "pattern": SOME_TEXT},
+                "request_type": {"enum": keys["request_types"],
+                                 "description": "Types not covered by the agreement are stored and flagged."},
+                "priority": {"enum": [*keys["priorities"], None],
+                             "description": f"Absent or null: {support['default_priority']}."},
+                "query": {"type": ["string", "null"], "maxLength": MAX_LENGTHS["query"], "pattern": ONE_LINE_OR_BLANK,
+                          "description": "The search that led here."},
+                "page": {"type": ["string", "null"], "maxLength": MAX_LENGTHS["page"], "pattern": SITE_PATH_OR_BLANK,
+                         "description": "The help centre page that led here, as a path on the site."},
+                "suggested_articles": {"type": ["array", "null"], "maxItems": MAX_SUGGESTED_ARTICLES, "items": article,
+                                       "description": "The articles the customer was shown before raising the ticket; "
+                                                      "absent or null: the bridge suggests some from the subject."},
+            },
+        },
+        "TicketCreated": {
+            "type": "object",
+            "required": ["reference", "status", "priority", "request_type", "covered", "coverage_message",
+                         "acknowledge_by", "respond_by", "suggested_articles"],
+            "properties": {
+                "reference": {"type": "string", "pattern": f"^{support['reference_prefix']}-[0-9]{{7,}}-[0-9]$",
+                              "description": "Quote it when you call or write."},
+                "status": {"enum": ["new"]},
+                "priority": {"enum": keys["priorities"]},
+                "request_type": {"enum": keys["request_types"]},
+                "covered": {"type": "boolean"},
+                "coverage_message": {**nullable_text, "description": "What happens next, when the type is not covered."},
+                "acknowledge_by": {"type": "string", "format": "date-time"},
+                "respond_by": {"type": "string", "format": "date-time"},
+                "suggested_articles": {"type": "array", "items": article},
+            },
+        },
+    }

@@ -1,0 +1,76 @@
+"""`/api/search` and `/api/health`: the search contract that the site and outside clients use."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, Flask, jsonify, request
+
+from bridge.search.index_reader import IndexUnavailable, SearchIndex
+from bridge.search.query import QueryError, parse_query
+from bridge.web.context import services
+from bridge.web.errors import ApiError
+from bridge.web.search_log_api import search_log
+
+bp = Blueprint("search_api", __name__, url_prefix="/api")
+
+MAX_LIMIT = 50
+
+
+def init_app(app: Flask) -> None:
+    """Open the index once per process, now; a missing one is reported by the API, not a traceback."""
+    services(app).search_index()
+    app.register_blueprint(bp)
+
+
+def get_index() -> SearchIndex:
+    index = services().search_index()
+    if isinstance(index, IndexUnavailable):
+        raise ApiError(503, "index_unavailable", str(index))
+    return index
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return 10
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+@bp.get("/search")
+def search():
+    try:
+        query = parse_query(request.args.get("q"))
+    except QueryError as exc:
+        raise ApiError(400, "invalid_query", str(exc)) from exc
+    limit = parse_limit(request.args.get("limit"))
+    index = get_index()
+    product = request.args.get("product") or None
+    if product is not None and product not in index.products():
+        raise ApiError(400, "unknown_product", f"product {product!r} is not one of: {', '.join(sorted(index.products()))}")
+    results = index.search(query, limit=limit, product=product)
+    search_id = search_log().record_search(
+        visit_id=request.headers.get("X-KB-Visit", "")[:64] or None,
+        query=results.query,
+        result_count=results.total,
+        top_results=[hit.url for hit in results.hits[:3]],
+        confident=results.confident,
+    )
+    return jsonify(
+        search_id=search_id,
+        query=results.query,
+        total=results.total,
+        results=[asdict(hit) for hit in results.hits],
+        suggestion=results.suggestion,
+        confident=results.confident,
+    )
+
+
+@bp.get("/health")
+def health():
+    index = services().search_index()
+    if isinstance(index, IndexUnavailable):
+        return jsonify(status="unavailable", error=str(index)), 503
+    info = index.info()
+    return jsonify(status="ok", index={"documents": info.documents, "articles": info.articles,
+                                       "built_at": info.built_at.isoformat(), "path": info.path})

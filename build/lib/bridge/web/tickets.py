@@ -1,0 +1,224 @@
+"""The escalation path: the contact form, its confirmation, "This solved it", and `POST /api/tickets`.
+
+The form works without JavaScript (a plain POST, errors shown next to the fields, values kept);
+JavaScript only adds suggestions as the customer types. Form posts carry a signed, time-limited
+token bound to the session (bridge/web/csrf.py) and a honeypot field. The JSON API needs no
+token: it uses no cookies, and a cross-site page cannot send a JSON body without the browser
+asking first. Both share one rate limit per client. Everything else happens in
+bridge.tickets.service.TicketDesk, which these views only call.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
+
+from bridge.tickets.service import TicketDesk, public_support
+from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_problem
+from bridge.web import csrf, site
+from bridge.web.context import db_session, services
+from bridge.web.errors import ApiError, is_api_request
+from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
+from bridge.web.shell import Shell, load_shell
+
+bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/tickets/static")
+
+EXTENSION = "kb_tickets"
+# Worst case for a full form: 10,000 four-byte characters, each %-encoded or \u-escaped, is 120,000 bytes.
+MAX_BODY_BYTES = 128 * 1024
+FORM_FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "query", "page")
+HONEYPOT = "website"
+EXPIRED = "This form has expired or your browser did not send its cookie. Please check your details and send it again."
+AUTOMATED = "This request looked automated and was not sent. Please send it again."
+
+
+@dataclass
+class _Tickets:
+    """Per-app state: the public policy the form is built from, and the page shell of each site generation."""
+
+    support: dict[str, Any]
+    shells: dict[Path, Shell] = field(default_factory=dict)
+
+
+def init_app(app: Flask) -> None:
+    """Check the rate limit now, so a bad setting stops `kb serve`, not a customer."""
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    csrf.init_app(app)
+    kb = services(app)
+    app.extensions[EXTENSION] = _Tickets(support=public_support(kb.policy, kb.products))
+    _limit_ticket_posts(app)
+    app.register_blueprint(bp)
+
+
+def _limit_ticket_posts(app: Flask) -> None:
+    """One limit per client shared by every POST here (form, "This solved it", API); its own Limiter per app."""
+    settings = services(app).settings
+    rate = settings.ticket_rate_limit or ""
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_url,
+                      headers_enabled=True, enabled=bool(rate))
+    if rate:
+        limiter.shared_limit(rate, scope="tickets", methods=["POST"], on_breach=_too_many_requests)(bp)
+
+
+def support_data() -> dict[str, Any]:
+    """The public policy and products: what the form, /api/support-policy and the OpenAPI enums are built from."""
+    return current_app.extensions[EXTENSION].support
+
+
+def get_desk() -> TicketDesk:
+    return services().desk()
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@bp.get("/tickets/new")
+def new():
+    if "q" in request.args:
+        # Material's search box opens itself over any page whose address has ?q=, so the search
+        # worker's link is moved to ?query= before the form is shown.
+        args = [(name, value) for name, value in request.args.items(multi=True) if name not in ("q", "query")]
+        return redirect(f"{url_for('.new')}?{urlencode([*args, ('query', request.args['q'])])}", 302)
+    if request.args.get("sid"):
+        search_log().mark_contacted_support(request.args["sid"][:MAX_SEARCH_ID])
+    return form_page(prefilled(request.args))
+
+
+@bp.post("/tickets/new")
+def submit():
+    values, refusal = form_post()
+    if refusal:
+        return refusal
+    try:
+        receipt = get_desk().submit(db_session(), submission(values, request.form.get("suggested_articles", "")))
+    except InvalidSubmission as invalid:
+        return form_page(values, errors=invalid.fields, status=400)
+    db_session().commit()
+    token = csrf.receipt_token(receipt.reference)
+    return redirect(url_for(".submitted", reference=receipt.reference, token=token), 303)
+
+
+@bp.get("/tickets/<reference>/submitted")
+def submitted(reference: str):
+    ticket = None
+    if csrf.reference_from_receipt_token(request.args.get("token")) == reference:
+        ticket = get_desk().find(db_session(), reference)
+    if ticket is None:
+        return page("Link expired", "tickets/expired.html", status=404)
+    return page(f"Request {ticket.reference} received", "tickets/submitted.html", receipt=get_desk().receipt(ticket))
+
+
+@bp.post("/tickets/solved")
+def record_solved():
+    values, refusal = form_post()
+    if refusal:
+        return refusal
+    try:
+        get_desk().record_deflection(db_session(), {**values, "article_url": request.form.get("solved_url", "")})
+    except InvalidSubmission:
+        return form_page(values, notice="That article could not be recorded. Please try again.", status=400)
+    db_session().commit()
+    return redirect(url_for(".solved"), 303)
+
+
+@bp.get("/tickets/solved")
+def solved():
+    return page("Glad that helped", "tickets/solved.html")
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+@bp.post("/api/tickets")
+def create_ticket():
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the ticket as JSON with Content-Type: application/json")
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except ValueError as error:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}") from error
+    try:
+        receipt = get_desk().submit(db_session(), body)
+    except InvalidSubmission as invalid:
+        raise ApiError(400, "invalid_ticket", invalid.summary, invalid.fields) from invalid
+    db_session().commit()
+    return jsonify(receipt.as_json()), 201
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def prefilled(args: Mapping[str, str]) -> dict[str, str]:
+    """The form as it arrives from a search or an article: subject from the query, product from the page's section."""
+    values = dict.fromkeys(FORM_FIELDS, "")
+    query = " ".join(args.get("query", "").split())[: MAX_LENGTHS["query"]]
+    page_url = args.get("page", "")[: MAX_LENGTHS["page"]]
+    section = page_url.lstrip("/").split("/", 1)[0]
+    values.update(query=query, subject=query[: MAX_LENGTHS["subject"]], priority=support_data()["default_priority"])
+    if page_url and site_path_problem(page_url, MAX_LENGTHS["page"]) is None:
+        values["page"] = page_url
+    if section in {product["key"] for product in support_data()["products"]}:
+        values["product"] = section
+    return values
+
+
+def submission(values: Mapping[str, str], shown: str) -> dict[str, object]:
+    """Form fields as the desk expects them: blank means absent; the shown articles come as JSON from the page's script."""
+    data: dict[str, object] = {name: value for name, value in values.items() if value != ""}
+    try:
+        data["suggested_articles"] = json.loads(shown)
+    except ValueError:
+        pass  # no script ran (or it sent nonsense): the desk suggests articles from the subject itself
+    return data
+
+
+def form_post() -> tuple[dict[str, str], tuple[str, int] | None]:
+    """The posted values, and the page to answer with instead when the post is refused before its fields are read:
+    an expired or forged token, or a filled honeypot (a bot). The customer's typing is kept either way."""
+    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
+        return values, form_page(values, notice=EXPIRED, status=400)
+    if request.form.get(HONEYPOT):
+        return values, form_page(values, notice=AUTOMATED, status=400)
+    return values, None
+
+
+def form_page(values: Mapping[str, str], *, errors: Mapping[str, str] | None = None, notice: str | None = None,
+              status: int = 200) -> tuple[str, int]:
+    return page(
+        "Contact support", "tickets/form.html", status=status, values=values, errors=errors or {}, notice=notice,
+        support=support_data(), suggestions=get_desk().suggest(values["subject"]), csrf_token=csrf.form_token(),
+        limits=MAX_LENGTHS, honeypot=HONEYPOT,
+    )
+
+
+def page(title: str, template: str, *, status: int = 200, **context: Any) -> tuple[str, int]:
+    """A page of ours inside the help centre's shell (header, search box, navigation, styles)."""
+    html = current_shell().render(title=title, head=render_template("tickets/head.html"),
+                                  content=render_template(template, **context))
+    return html, status
+
+
+def current_shell() -> Shell:
+    """The shell of the site generation being served now, read once per generation."""
+    state: _Tickets = current_app.extensions[EXTENSION]
+    generation = site.site_dir()
+    shell = state.shells.get(generation)
+    if shell is None:
+        shell = state.shells[generation] = load_shell(generation)
+    return shell
+
+
+def _too_many_requests(limit: RequestLimit) -> Response | None:
+    """Form posts get a page in the site's look; the API gets the JSON error from bridge.web.errors."""
+    if is_api_request():
+        return None
+    html, status = page("Too many requests", "tickets/too_many.html", status=429)
+    return Response(html, status=status, mimetype="text/html")
