@@ -1,1 +1,0 @@
-"""Help-centre content: what an article is, and the checks a writer's change must pass."""

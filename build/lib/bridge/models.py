@@ -1,9 +1,0 @@
-"""Every table the bridge stores, gathered on the one metadata of `bridge.db.Base` so Alembic sees them all."""
-from __future__ import annotations
-
-from bridge.db import Base
-from bridge.notify.models import OutboxMessage
-from bridge.searchlog.models import ArticleFeedback, SearchEvent
-from bridge.tickets.models import Deflection, Ticket
-
-__all__ = ["ArticleFeedback", "Base", "Deflection", "OutboxMessage", "SearchEvent", "Ticket"]

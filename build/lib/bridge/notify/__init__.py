@@ -1,1 +1,0 @@
-"""Customer email: composing acknowledgements, queueing them in the outbox and delivering them."""

@@ -1,1 +1,0 @@
-"""The bridge's HTTP face: one blueprint module per feature, each exposing `bp`."""
