@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.services import Services
 from bridge.settings import load_settings
@@ -14,6 +15,11 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     """Build the bridge; tests pass `overrides` (variable name to value) instead of touching the environment."""
     services = Services(load_settings(overrides=overrides))
     app = Flask(__name__)
+    proxies = services.settings.trusted_proxies
+    if proxies:
+        # Behind N reverse proxies, the client's address and scheme come from the headers they add, so
+        # rate limits count real clients, not the proxy; with none, those headers are anyone's to forge.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     context.init_app(app, services)
     errors.init_app(app)
     search_log_api.init_app(app)

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.content.products import Product, load_products
 from bridge.db import make_engine, make_session_factory, utc_now
+from bridge.notify.compose import check_sender
+from bridge.notify.headers import UnsafeHeader
 from bridge.notify.outbox import MAIL_QUEUED, OutboxSender
 from bridge.notify.transport import Transport, transport_from_url
 from bridge.settings import Settings, SettingsError
@@ -44,7 +46,12 @@ class Services:
         except ValueError as error:
             raise SettingsError(f"KB_PRODUCTS: {error}") from error
         try:
-            self.transport: Transport = transport_from_url(settings.smtp_url, settings.outbox_dir)
+            check_sender(settings.mail_from)
+        except UnsafeHeader as error:
+            raise SettingsError(f"KB_MAIL_FROM: {error.problem}") from error
+        try:
+            self.transport: Transport = transport_from_url(settings.smtp_url, settings.outbox_dir,
+                                                           smtputf8=settings.smtp_utf8)
         except ValueError as error:
             raise SettingsError(f"KB_SMTP_URL: {error}") from error
         self._lock = threading.RLock()
@@ -76,7 +83,7 @@ class Services:
     def outbox_sender(self) -> OutboxSender:
         with self._lock:
             if self._sender is None:
-                self._sender = OutboxSender(self.sessions(), self.transport)
+                self._sender = OutboxSender(self.sessions(), self.transport, max_attempts=self.settings.mail_max_attempts)
             return self._sender
 
     def start_outbox_sender(self, interval: float = OUTBOX_INTERVAL_SECONDS) -> threading.Thread:
@@ -111,16 +118,18 @@ class Services:
     def desk(self) -> TicketDesk:
         """The ticket desk; it suggests articles from the search index when one is published."""
         from bridge.search.index_reader import IndexUnavailable
-        from bridge.tickets.service import MailSettings, TicketDesk, suggest_from_index
+        from bridge.tickets.service import MailSettings, TicketDesk, find_article_in_index, suggest_from_index
 
         with self._lock:
             if self._desk is None:
                 index = self.search_index()
+                published = None if isinstance(index, IndexUnavailable) else index
                 self._desk = TicketDesk(
                     policy=self.policy, products=self.products,
                     mail=MailSettings(sender=self.settings.mail_from, site_url=self.settings.public_url,
                                       smtputf8=self.transport.smtputf8),
-                    suggest=suggest_from_index(None if isinstance(index, IndexUnavailable) else index),
+                    suggest=suggest_from_index(published),
+                    find_article=find_article_in_index(published),
                     clock=lambda: self.clock(),
                 )
             return self._desk

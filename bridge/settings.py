@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,12 @@ def rate_limit(raw: str) -> str:
     return raw
 
 
+def yes_no(raw: str) -> bool:
+    if raw not in ("yes", "no"):
+        raise ValueError("must be yes or no")
+    return raw == "yes"
+
+
 def url_with_scheme(*schemes: str) -> Parser:
     def parse(raw: str) -> str:
         scheme = raw.partition("://")[0]
@@ -81,13 +87,21 @@ def url_with_scheme(*schemes: str) -> Parser:
 
 
 def mail_address(raw: str) -> str:
-    """An address, with or without a display name: `support@example.com` or `Help Centre <support@example.com>`."""
+    """An address, with or without a display name: `support@example.com` or `Help Centre <support@example.com>`.
+
+    It is on every message the bridge sends, with or without SMTPUTF8, so its local part must be
+    ASCII; bridge.services checks that the mail composer can write its name.
+    """
     name, address = parseaddr(raw)
     try:
-        address = validate_email(address, check_deliverability=False).normalized
+        valid = validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
         raise ValueError(f"must be an email address such as Help Centre <support@example.com> ({error})") from error
-    return formataddr((name, address)) if name else address
+    if not valid.local_part.isascii():
+        raise ValueError("must have only ASCII letters before the @: it goes on every message, SMTPUTF8 or not")
+    if set(name) & set('()<>[]:;@\\,"'):
+        raise ValueError("the name before <address> must not contain ( ) < > [ ] : ; @ \\ , or quotes")
+    return f"{name} <{valid.normalized}>" if name else valid.normalized
 
 
 def declare(name: str, default: str | None, help: str, parse: Parser = text) -> Any:
@@ -105,6 +119,8 @@ class Settings:
     mkdocs_config: Path = declare("KB_MKDOCS_CONFIG", "mkdocs.yml", "The MkDocs configuration `kb build` uses: ours, or a company's own (name, logo, colours, footer, pages); `kb build --config` overrides it. The kb-bridge plugin is added either way.", project_path)
     database_url: str = declare("KB_DATABASE_URL", "sqlite:///var/kb.sqlite3", "Ticket store: SQLite by default, or e.g. `postgresql+psycopg://user@host/db`.", url_with_scheme("sqlite", "postgresql", "postgresql+psycopg"))
     smtp_url: str | None = declare("KB_SMTP_URL", None, "`smtp://host:port` to send mail; without it mail is written as .eml files to KB_OUTBOX_DIR.", url_with_scheme("smtp"))
+    smtp_utf8: bool = declare("KB_SMTP_UTF8", "yes", "`yes` if the relay at KB_SMTP_URL offers SMTPUTF8, so mail can go to addresses such as `josé@example.com`; `no` refuses such addresses when a ticket is submitted (a relay that turns out not to offer it fails that mail, listed by `kb mail failed`).", yes_no)
+    mail_max_attempts: int = declare("KB_MAIL_MAX_ATTEMPTS", "100", "How many times the outbox tries a message before giving up (2 to 4 days with its back-off of 30 s doubling to 1 hour, jittered); `kb mail failed` lists what it gave up on and why. A refusal the mail server says is final gives up at once.", whole_number(minimum=1))
     outbox_dir: Path = declare("KB_OUTBOX_DIR", "var/outbox", "Where mail goes when KB_SMTP_URL is not set.", project_path)
     mail_from: str = declare("KB_MAIL_FROM", "support@example.com", "The support address mail is sent from and customers write to.", mail_address)
     site_url: str | None = declare("KB_SITE_URL", None, "The public address of the help centre, for links in mail. Unset: `http://127.0.0.1:PORT`, the port actually served.", url_with_scheme("http", "https"))
@@ -113,6 +129,8 @@ class Settings:
     products: Path = declare("KB_PRODUCTS", "site_config/products.yml", "The product list articles and tickets may name.", project_path)
     search_log_retention_days: int = declare("KB_SEARCH_LOG_RETENTION_DAYS", "90", "How long the search log (queries, clicks, feedback; no personal data) is kept, in days.", whole_number(minimum=1))
     ticket_rate_limit: str | None = declare("KB_TICKET_RATE_LIMIT", "10/minute", "How many tickets one client may submit, e.g. `10/minute`; empty turns the limit off.", rate_limit)
+    ticket_recipient_rate_limit: str | None = declare("KB_TICKET_RECIPIENT_RATE_LIMIT", "5/hour;20/day", "How many tickets may name one email address (each is mailed an acknowledgement), e.g. `5/hour;20/day`, so the form cannot flood a mailbox; empty turns the limit off.", rate_limit)
+    trusted_proxies: int = declare("KB_TRUSTED_PROXIES", "0", "How many reverse proxies in front of the bridge set `X-Forwarded-For` and `X-Forwarded-Proto`; rate limits then key on the client address they report. 0 trusts no such header.", whole_number(minimum=0))
     ratelimit_storage_url: str = declare("KB_RATELIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: `memory://` counts per worker process; a shared store such as `redis://host:6379` counts across workers.", url_with_scheme("memory", "redis", "rediss"))
 
     @property

@@ -127,10 +127,11 @@ def test_a_sent_form_redirects_to_a_confirmation_with_reference_and_target(ticke
     assert ticket.suggested_articles[0]["title"] == "Sending your first invoice"
 
 
-def test_the_articles_the_page_showed_are_stored_as_shown(ticket_app, client) -> None:
-    shown = '[{"title": "Credits", "url": "support/help-sheets/credits/"}]'
+def test_the_articles_the_page_showed_are_stored_with_our_titles(ticket_app, client) -> None:
+    shown = '[{"title": "Credits", "url": "support/help-sheets/credits/"}, {"title": "Gone", "url": "support/gone/"}]'
     assert send(client, FILLED, suggested_articles=shown).status_code == 303
-    assert [ticket.suggested_articles for ticket in tickets_in(ticket_app)] == [[{"title": "Credits", "url": "support/help-sheets/credits/"}]]
+    assert [ticket.suggested_articles for ticket in tickets_in(ticket_app)] == [
+        [{"title": "Support credits", "url": "support/help-sheets/credits/"}]]
 
 
 def test_a_request_type_outside_the_agreement_is_flagged_and_explained(ticket_app, client) -> None:

@@ -9,6 +9,7 @@ import click
 
 from bridge.cli.content import build, check
 from bridge.cli.gaps import gaps
+from bridge.cli.mail import mail
 from bridge.cli.serve import serve
 from bridge.cli.tickets import tickets
 from bridge.settings import SETTINGS
@@ -21,5 +22,5 @@ def main() -> None:
     pass
 
 
-for command in (check, build, serve, gaps, tickets):
+for command in (check, build, serve, gaps, mail, tickets):
     main.add_command(command)

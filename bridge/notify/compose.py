@@ -137,6 +137,11 @@ def parse_mail(raw: bytes) -> EmailMessage:
     return message
 
 
+def check_sender(sender: str) -> None:
+    """Raise UnsafeHeader unless sender can be every message's From (checked once at start-up)."""
+    _sender(sender)
+
+
 def _sender(sender: str) -> tuple[str | None, str]:
     """The configured From: its address must be ASCII, since every message we send carries it."""
     headers.checked_text("sender", sender)

@@ -17,8 +17,9 @@ from bridge.db import Base, UtcDateTime, utc_now
 class OutboxMessage(Base):
     """An email waiting to be sent (or already sent), stored exactly as it will go on the wire.
 
-    next_attempt_at is NULL once there is nothing left to do: the message was
-    sent, or the sender was configured to give up after max_attempts.
+    next_attempt_at is NULL once there is nothing left to do: the message was sent (sent_at), or
+    the sender gave up on it (failed_at, with the reason in last_error), after max_attempts or at
+    once when the mail server refused it for good.
     """
 
     __tablename__ = "outbox_messages"
@@ -35,3 +36,4 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -48,6 +48,44 @@ def queue_mail(session: Session, mail: OutgoingMail, *, kind: str, ticket_id: in
 
 
 @dataclass(frozen=True)
+class FailedMail:
+    """A message the sender gave up on, as `kb mail failed` lists it."""
+
+    id: int
+    kind: str
+    recipient: str
+    subject: str
+    attempts: int
+    created_at: datetime
+    failed_at: datetime
+    reason: str
+
+
+def failed_mail(session_factory: sessionmaker[Session], limit: int = 100) -> list[FailedMail]:
+    """The messages given up on, most recent first."""
+    with session_factory() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
+            .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc()).limit(limit)
+        )
+        return [FailedMail(row.id, row.kind, row.recipient, row.subject, row.attempts, row.created_at, row.failed_at,
+                           row.last_error or "") for row in rows]
+
+
+def retry_failed(session_factory: sessionmaker[Session], ids: list[int], now: datetime | None = None) -> list[int]:
+    """Queue failed messages again with a fresh count of attempts (after the relay or address was fixed);
+    returns the ids that were failed and are now due."""
+    now = now or utc_now()
+    with session_factory() as session, session.begin():
+        retried = list(session.scalars(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.failed_at.is_not(None))
+            .values(failed_at=None, next_attempt_at=now, attempts=0).returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ))
+    return sorted(retried)
+
+
+@dataclass(frozen=True)
 class _Claimed:
     id: int
     recipient: str
@@ -148,7 +186,7 @@ class OutboxSender:
         description = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
         if isinstance(error, PermanentFailure) or (self._max_attempts is not None and claimed.attempts >= self._max_attempts):
             log.error("outbox: giving up on message %s after %s attempts: %s", claimed.id, claimed.attempts, description)
-            self._update(claimed.id, last_error=description, next_attempt_at=None)
+            self._update(claimed.id, last_error=description, next_attempt_at=None, failed_at=now)
             return
         retry_at = now + self._backoff(claimed.attempts)
         log.warning(

@@ -34,7 +34,7 @@ from bridge.search.planner import CONTENT, PAIRS
 from bridge.search.ranking import Term, idf
 from bridge.search.spelling import variants
 from bridge.search.synonyms import load_synonyms
-from bridge.search.types import SearchResults
+from bridge.search.types import ArticleLink, SearchResults
 
 K1, B = 1.2, 0.75
 HEADINGS = "headings"
@@ -186,6 +186,18 @@ class Generation:
                 pause()
                 postings = read_postings(reader.leaf_readers(), field, _text(text))
                 self.postings_cache.put((field, _text(text)), postings, len(postings))
+
+    def article_link(self, url: str) -> ArticleLink | None:
+        """The section at a site-relative url (with its #anchor, as hits give it), else its article, else None."""
+        wanted = url.strip().lstrip("/")
+        article = wanted.partition("#")[0]
+        if not article:
+            return None
+        with self.lock:
+            fields = self.searcher.document(url=wanted) or self.searcher.document(article=article)
+        if fields is None:
+            return None
+        return ArticleLink(title=fields["title"], url=fields["url"] if fields["url"] == wanted else article)
 
     def similarity(self, query: str) -> np.ndarray:
         """The cosine of every section's vector to the query's (no lock needed: nothing here moves a file position)."""

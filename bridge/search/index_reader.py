@@ -25,7 +25,7 @@ from bridge.search.pacing import Foreground, never_wait
 from bridge.search.planner import plan_query
 from bridge.search.query import ParsedQuery
 from bridge.search.ranking import rank, top_articles
-from bridge.search.types import IndexInfo, SearchResults
+from bridge.search.types import ArticleLink, IndexInfo, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,14 @@ class SearchIndex:
 
     def products(self) -> frozenset[str]:
         return self._current().products
+
+    def article_link(self, url: str) -> ArticleLink | None:
+        """The section or article at a site-relative url, as the current generation has it, or None.
+
+        Links a client says it showed are looked up here, so the titles and addresses in our mail
+        are always our own articles', never text a client chose.
+        """
+        return self._current().article_link(url)
 
     def search(self, query: ParsedQuery, limit: int = 10, product: str | None = None) -> SearchResults:
         """The best section of each matching article, best article first; answered from a cache when repeated."""

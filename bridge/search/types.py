@@ -35,6 +35,14 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class ArticleLink:
+    """An article, or one of its sections, as a link in our mail shows it: title and URL as the index has them."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class SearchResults:
     """A page of hits; `confident` is False when the best hit does not really answer the query."""
 

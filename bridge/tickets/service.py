@@ -23,6 +23,7 @@ from bridge.notify.acknowledgement import compose_acknowledgement
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.headers import UnsafeHeader
 from bridge.search.query import QueryError, parse_query
+from bridge.search.types import ArticleLink
 from bridge.tickets.business_time import BusinessCalendar
 from bridge.db import utc_now
 from bridge.tickets.models import Deflection, Ticket
@@ -63,6 +64,7 @@ class Suggestion:
 
 
 Suggest = Callable[[str], list[Suggestion]]
+FindArticle = Callable[[str], ArticleLink | None]
 
 
 def suggest_from_index(index: SearchIndex | None) -> Suggest:
@@ -78,6 +80,15 @@ def suggest_from_index(index: SearchIndex | None) -> Suggest:
         return [Suggestion(hit.title, hit.url, hit.snippet) for hit in index.search(query, limit=MAX_SUGGESTIONS).hits]
 
     return suggest
+
+
+def find_article_in_index(index: SearchIndex | None) -> FindArticle:
+    """Our own title and address for a link a client showed; None for one the index does not have (or no index)."""
+
+    def find(url: str) -> ArticleLink | None:
+        return None if index is None else index.article_link(url)
+
+    return find
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,7 @@ class TicketDesk:
         products: Sequence[Product],
         mail: MailSettings,
         suggest: Suggest,
+        find_article: FindArticle,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.policy = policy
@@ -159,6 +171,7 @@ class TicketDesk:
         self.calendar = BusinessCalendar.from_policy(policy)
         self._mail = mail
         self.suggest = suggest
+        self._find_article = find_article
         self._clock = clock
 
     def support(self) -> dict[str, Any]:
@@ -173,7 +186,9 @@ class TicketDesk:
         """Validate and add the ticket with its queued acknowledgement to session; targets run from now."""
         submission = self.validate(data)
         draft = submission.ticket
-        if not submission.suggestions_shown:
+        if submission.suggestions_shown:
+            draft = dataclasses.replace(draft, suggested_articles=self._our_links(draft.suggested_articles))
+        else:
             draft = dataclasses.replace(draft, suggested_articles=[s.stored() for s in self.suggest(draft.subject)])
         moment = now or self._clock()
         priority = self.policy.priority(draft.priority)
@@ -225,6 +240,16 @@ class TicketDesk:
             raise InvalidSubmission({"article_url": problem})
         context = {name: _clipped(values.get(name), MAX_LENGTHS[name]) for name in ("subject", "query", "page")}
         session.add(Deflection(article_url=values["article_url"].strip(), created_at=utc_now(), **context))
+
+    def _our_links(self, shown: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+        """The articles a client showed, as our index has them: its titles, not the client's, and only
+        links it knows, once each, so the acknowledgement cannot carry words or links of the client's choosing."""
+        links: dict[str, dict[str, str]] = {}
+        for article in shown:
+            link = self._find_article(article["url"])
+            if link is not None:
+                links.setdefault(link.url, {"title": link.title, "url": link.url})
+        return list(links.values())
 
     def _acknowledgement(self, ticket: Ticket, *, priority: Priority) -> OutgoingMail:
         return compose_acknowledgement(

@@ -119,14 +119,16 @@ def _create_ticket() -> dict[str, Any]:
     return {
         "summary": "Raise a ticket",
         "description": "Stores the ticket and queues its acknowledgement email. Without suggested_articles the "
-                       "bridge suggests articles from the subject. Limited per client (KB_TICKET_RATE_LIMIT).",
+                       "bridge suggests articles from the subject. Limited per client (KB_TICKET_RATE_LIMIT) and "
+                       "per email address (KB_TICKET_RECIPIENT_RATE_LIMIT); refused requests do not count.",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTicket")}}},
         "responses": {
             "201": _json(_ref("TicketCreated"), "The ticket was stored"),
             "400": _error("invalid_json, or invalid_ticket with a message for every bad field in error.fields"),
             "413": _error(f"request_entity_too_large: the body is over {MAX_BODY_BYTES:,} bytes"),
             "415": _error("unsupported_media_type: the body is not sent as application/json"),
-            "429": _error("too_many_requests: this client has sent too many tickets; see Retry-After"),
+            "429": _error("too_many_requests: this client, or this email address, has sent too many tickets; "
+                          "see Retry-After"),
         },
     }
 
@@ -253,8 +255,10 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                 "page": {"type": ["string", "null"], "maxLength": MAX_LENGTHS["page"], "pattern": SITE_PATH_OR_BLANK,
                          "description": "The help centre page that led here, as a path on the site."},
                 "suggested_articles": {"type": ["array", "null"], "maxItems": MAX_SUGGESTED_ARTICLES, "items": article,
-                                       "description": "The articles the customer was shown before raising the ticket; "
-                                                      "absent or null: the bridge suggests some from the subject."},
+                                       "description": "The articles the customer was shown before raising the ticket, "
+                                                      "looked up by url in the help centre's index: titles are the "
+                                                      "index's, unknown urls are dropped; absent or null: the bridge "
+                                                      "suggests some from the subject."},
             },
         },
         "TicketCreated": {

@@ -4,7 +4,8 @@ The form works without JavaScript (a plain POST, errors shown next to the fields
 JavaScript only adds suggestions as the customer types. Form posts carry a signed, time-limited
 token bound to the session (bridge/web/csrf.py) and a honeypot field. The JSON API needs no
 token: it uses no cookies, and a cross-site page cannot send a JSON body without the browser
-asking first. Both share one rate limit per client. Everything else happens in
+asking first. Both share one rate limit per client and one per email address (see
+_limit_ticket_posts). Everything else happens in
 bridge.tickets.service.TicketDesk, which these views only call.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
@@ -36,6 +38,7 @@ MAX_BODY_BYTES = 128 * 1024
 FORM_FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "query", "page")
 HONEYPOT = "website"
 EXPIRED = "This form has expired or your browser did not send its cookie. Please check your details and send it again."
+TOO_MANY_FOR_RECIPIENT = "Too many requests for this email address; please try again later"
 AUTOMATED = "This request looked automated and was not sent. Please send it again."
 
 
@@ -53,18 +56,63 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     kb = services(app)
     app.extensions[EXTENSION] = _Tickets(support=public_support(kb.policy, kb.products))
-    _limit_ticket_posts(app)
     app.register_blueprint(bp)
+    _limit_ticket_posts(app)
 
 
 def _limit_ticket_posts(app: Flask) -> None:
-    """One limit per client shared by every POST here (form, "This solved it", API); its own Limiter per app."""
+    """The rate limits on posts here, with their own Limiter per app.
+
+    One limit per client is shared by every POST (form, "This solved it", API); one per
+    recipient address by the posts that send mail, so the form cannot be used to flood one
+    mailbox from many clients. Only posts that succeed count: a refused token, a honeypot or
+    a wrong field does not use up a customer's allowance (the limits are tested before the
+    view and deducted after it).
+    """
     settings = services(app).settings
     rate = settings.ticket_rate_limit or ""
+    per_recipient = settings.ticket_recipient_rate_limit or ""
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_url,
-                      headers_enabled=True, enabled=bool(rate))
+                      headers_enabled=True, enabled=bool(rate or per_recipient))
     if rate:
-        limiter.shared_limit(rate, scope="tickets", methods=["POST"], on_breach=_too_many_requests)(bp)
+        limiter.shared_limit(rate, scope="tickets", methods=["POST"], deduct_when=_succeeded,
+                             on_breach=_too_many_requests)(bp)
+    if per_recipient:
+        # Wrapping the registered views (not the module's functions) keeps each app's limits its own;
+        # override_defaults=False keeps the per-client limit on them too.
+        for endpoint in (f"{bp.name}.{submit.__name__}", f"{bp.name}.{create_ticket.__name__}"):
+            app.view_functions[endpoint] = limiter.shared_limit(
+                per_recipient, scope="recipient", key_func=recipient_key, methods=["POST"], deduct_when=_succeeded,
+                on_breach=_too_many_requests, error_message=TOO_MANY_FOR_RECIPIENT, override_defaults=False,
+            )(app.view_functions[endpoint])
+
+
+def recipient_key() -> str:
+    """The mailbox a post would mail, read from its body the way the desk will: lower case, without a +tag
+    (ada+1@example.org reaches ada@example.org). A post without a valid address counts under one key,
+    and never succeeds, so it is never counted."""
+    address = _posted_email()
+    try:
+        valid = validate_email(address, check_deliverability=False) if isinstance(address, str) else None
+    except EmailNotValidError:
+        valid = None
+    if valid is None:
+        return "recipient:-"
+    return f"recipient:{valid.local_part.partition('+')[0].casefold()}@{valid.ascii_domain.casefold()}"
+
+
+def _posted_email() -> object:
+    if not request.is_json:
+        return request.form.get("email")
+    try:
+        body = json.loads(request.get_data())
+    except (ValueError, RecursionError):
+        return None
+    return body.get("email") if isinstance(body, dict) else None
+
+
+def _succeeded(response: Response) -> bool:
+    return response.status_code < 400
 
 
 def support_data() -> dict[str, Any]:

@@ -83,8 +83,8 @@ def start_smtp_server(free_port: int) -> Iterator[Callable[..., RecordingHandler
     smtputf8 is whether it offers SMTPUTF8 (aiosmtpd does not unless asked, like some relays)."""
     controllers: list[Controller] = []
 
-    def start(smtputf8: bool = False) -> RecordingHandler:
-        handler = RecordingHandler()
+    def start(smtputf8: bool = False, handler: RecordingHandler | None = None) -> RecordingHandler:
+        handler = handler or RecordingHandler()
         controller = Controller(handler, hostname="127.0.0.1", port=free_port, enable_SMTPUTF8=smtputf8)
         controller.start()
         controllers.append(controller)

@@ -126,11 +126,15 @@ def test_a_server_without_smtputf8_fails_that_mail_for_good_and_says_why(
     [message] = outbox(mail_app)
     assert server.received == []
     assert message.sent_at is None and message.next_attempt_at is None and message.attempts == 1
+    assert message.failed_at is not None
     assert "does not offer SMTPUTF8" in message.last_error and "josé@example.com" in message.last_error
 
 
-def test_a_transport_without_smtputf8_refuses_such_an_address_when_it_is_submitted(mail_app: Flask) -> None:
-    services(mail_app).transport.smtputf8 = False
+def test_a_relay_declared_without_smtputf8_refuses_such_an_address_when_it_is_submitted(
+    built_kb: Path, database_file: str, tmp_path: Path, free_port: int
+) -> None:
+    mail_app = bridge_app(built_kb, database_file, tmp_path, KB_SMTP_URL=f"smtp://127.0.0.1:{free_port}",
+                          KB_SMTP_UTF8="no")
 
     status, body = post(mail_app, email="josé@example.com")
 
@@ -140,3 +144,4 @@ def test_a_transport_without_smtputf8_refuses_such_an_address_when_it_is_submitt
     assert post(mail_app, email="bob@bücher.example")[0] == 201
     with services(mail_app).sessions()() as session:
         assert [ticket.email for ticket in session.scalars(select(Ticket))] == ["bob@bücher.example"]
+    close_app(mail_app)
