@@ -30,6 +30,7 @@ def test_titles_and_links_in_the_mail_come_from_our_index_not_the_client(make_ap
         {"title": "Free money", "url": "ledger/help-sheets/bank-feed-not-updating/#no-such-section"},
         {"title": "Unknown", "url": "ledger/help-sheets/not-an-article/"},
         {"title": "Again", "url": BANK_FEED},
+        {"title": "Home", "url": "#browse-by-product"},
     ]
 
     with app.test_client().post("/api/tickets", json=valid_ticket(suggested_articles=shown)) as response:
@@ -38,6 +39,7 @@ def test_titles_and_links_in_the_mail_come_from_our_index_not_the_client(make_ap
     assert body["suggested_articles"] == [
         {"title": "Bank feed not updating", "url": BANK_FEED},
         {"title": "Bank feed not updating", "url": "ledger/help-sheets/bank-feed-not-updating/"},
+        {"title": "Help centre", "url": "#browse-by-product"},
     ]
     with services(app).sessions()() as session:
         [mail] = session.scalars(select(OutboxMessage))

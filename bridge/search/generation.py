@@ -188,11 +188,12 @@ class Generation:
                 self.postings_cache.put((field, _text(text)), postings, len(postings))
 
     def article_link(self, url: str) -> ArticleLink | None:
-        """The section at a site-relative url (with its #anchor, as hits give it), else its article, else None."""
+        """The section at a site-relative url (with its #anchor, as hits give it), else its article, else None.
+
+        The home page's article is "" (its sections are "#anchor"), so an empty article is one too.
+        """
         wanted = url.strip().lstrip("/")
         article = wanted.partition("#")[0]
-        if not article:
-            return None
         with self.lock:
             fields = self.searcher.document(url=wanted) or self.searcher.document(article=article)
         if fields is None:
