@@ -31,10 +31,13 @@ From the project root::
     .venv/bin/python benchmarks/search.py                      # 1x and 4x
     .venv/bin/python benchmarks/search.py --scales 1           # 1x only
     .venv/bin/python benchmarks/search.py --before a12dc85     # and the reader before issue 2
+    .venv/bin/python benchmarks/search.py --scales 1 --work /tmp/b --reuse --adversarial-only
 
 The corpus is never written: each scale builds from a copy (4x: `copy-1/` to `copy-4/`) with the
 project's `kb/synonyms.yml` beside the articles, as a writer would add it. The section
-"search" of benchmarks/RESULTS.md is rewritten with the figures.
+"search" of benchmarks/RESULTS.md is rewritten with the figures. Each scale also gets an
+adversarial pass (`benchmarks/adversarial.py`: long words, many words, random letters, alone
+and eight at once beside ordinary queries) in a section of its own, "adversarial-Nx".
 """
 from __future__ import annotations
 
@@ -60,6 +63,7 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from benchmarks import adversarial  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from bridge.search.index_reader import SearchIndex  # noqa: E402
 from bridge.search.layout import SYNONYMS_FILE, current_generation  # noqa: E402
@@ -242,11 +246,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(build: Build, work: Path) -> Iterator[Callable[[str], None]]:
+def served(build: Build, work: Path, settings: dict[str, str] | None = None) -> Iterator[Callable[[str], None]]:
     """`kb serve` (gunicorn, 2 workers) on the build; yields a function that sends one query and checks the answer."""
     port = free_port()
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{work / f'bench-{build.scale}x.sqlite3'}",
-           "KB_OUTBOX_DIR": str(work / "outbox")}
+           "KB_OUTBOX_DIR": str(work / "outbox"), **(settings or {})}
     server = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(build.out)],
                               cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -264,7 +268,11 @@ def served(build: Build, work: Path) -> Iterator[Callable[[str], None]]:
         yield run
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker stuck in shutdown on a loaded machine: the figures are taken
+            server.kill()
+            server.wait()
 
 
 def over_http(build: Build, queries: Sequence[str], work: Path) -> tuple[list[Timings], float]:
@@ -350,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=None, help="Working folder (default: a new temporary one).")
     parser.add_argument("--before", default=None, help="Also time the reader of this earlier commit, in-process.")
     parser.add_argument("--reuse", action="store_true", help="Measure the builds already in --work instead of rebuilding.")
+    parser.add_argument("--adversarial-only", action="store_true",
+                        help="Run only the adversarial pass (its own section of RESULTS.md), e.g. on a --reuse build.")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -359,12 +369,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"building {scale}x in {work} ...", flush=True)
         build = build_corpus(work, scale, args.reuse)
         print(f"  {build}", flush=True)
+        attacked = adversarial.measure(lambda settings: served(build, work, settings), timed, queries)
+        print(adversarial.report(attacked, scale, percentiles), flush=True)
+        write_section(f"adversarial-{scale}x", f"Search: adversarial queries at {scale}x",
+                      adversarial.report(attacked, scale, percentiles))
+        if args.adversarial_only:
+            continue
         measured = Measured(build, in_process(build, queries), *over_http(build, queries, work))
         if args.before:
             measured.before = earlier_reader(args.before, build, queries, work)
         results.append(measured)
         print(report(results, len(queries), args.before), flush=True)
-    write_section("search", "Search: build and query latency", report(results, len(queries), args.before))
+    if results:
+        write_section("search", "Search: build and query latency", report(results, len(queries), args.before))
 
 
 if __name__ == "__main__":

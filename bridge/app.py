@@ -24,6 +24,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     errors.init_app(app)
     search_log_api.init_app(app)
     search_api.init_app(app)
+    search_api.limit_searches(app)
     tickets.init_app(app)
     app.register_blueprint(policy_api.bp)
     app.register_blueprint(openapi.bp)

@@ -131,6 +131,7 @@ class Settings:
     ticket_rate_limit: str | None = declare("KB_TICKET_RATE_LIMIT", "10/minute", "How many tickets one client may submit, e.g. `10/minute`; empty turns the limit off.", rate_limit)
     ticket_recipient_rate_limit: str | None = declare("KB_TICKET_RECIPIENT_RATE_LIMIT", "5/hour;20/day", "How many tickets may name one email address (each is mailed an acknowledgement), e.g. `5/hour;20/day`, so the form cannot flood a mailbox; empty turns the limit off.", rate_limit)
     trusted_proxies: int = declare("KB_TRUSTED_PROXIES", "0", "How many reverse proxies in front of the bridge set `X-Forwarded-For` and `X-Forwarded-Proto`; rate limits then key on the client address they report. 0 trusts no such header.", whole_number(minimum=0))
+    search_rate_limit: str | None = declare("KB_SEARCH_RATE_LIMIT", "300/minute", "How many searches, opened results and feedback answers one client may send together (`/api/search`, `/api/search-events`, `/api/feedback`); far above what a person typing sends. Empty turns the limit off.", rate_limit)
     ratelimit_storage_url: str = declare("KB_RATELIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: `memory://` counts per worker process; a shared store such as `redis://host:6379` counts across workers.", url_with_scheme("memory", "redis", "rediss"))
 
     @property

@@ -201,8 +201,11 @@ class Generation:
         return ArticleLink(title=fields["title"], url=fields["url"] if fields["url"] == wanted else article)
 
     def similarity(self, query: str) -> np.ndarray:
-        """The cosine of every section's vector to the query's (no lock needed: nothing here moves a file position)."""
-        return self.vectors @ query_vector(query)
+        """The cosine of every section's vector to the query's (no lock needed: nothing here moves a file position).
+
+        A query with nothing for the model to read is close to no section.
+        """
+        return self.vectors @ query_vector(query) if query.strip() else np.zeros(self.documents)
 
     def articles_in(self, sections: np.ndarray) -> int:
         """How many articles have a section marked in `sections` (a mask over all sections)."""
@@ -283,5 +286,6 @@ class GenerationPostings:
     def word_frequency(self, word: str) -> int:
         return self.searcher.doc_frequency(f"spell_{CONTENT}", word)
 
-    def similar_words(self, word: str, distance: int) -> list[tuple[str, int]]:
-        return [(found, self.word_frequency(found)) for found in variants(word, distance, self.generation.vocabulary)]
+    def similar_words(self, word: str, distance: int, give_up: Callable[[], bool]) -> list[tuple[str, int]]:
+        return [(found, self.word_frequency(found))
+                for found in variants(word, distance, self.generation.vocabulary, give_up)]

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bridge.search.answers import confident, hits
+from bridge.search.budget import SEARCH_BUDGET_SECONDS, Budget
 from bridge.search.fusion import CANDIDATES, MEANING_WEIGHT, WORDS_WEIGHT, fuse, meaning_scores
 from bridge.search.generation import Generation, GenerationPostings
 from bridge.search.layout import current_generation
@@ -37,8 +38,9 @@ class IndexUnavailable(RuntimeError):
 class SearchIndex:
     """The current index under a root folder, replaced when a new generation is published and ready."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, budget_seconds: float = SEARCH_BUDGET_SECONDS) -> None:
         self.root = root
+        self.budget_seconds = budget_seconds
         self._lock = threading.Lock()
         self._foreground = Foreground()
         one_thread_per_process()  # loads the model now, so the first query costs what any query costs
@@ -106,28 +108,35 @@ class SearchIndex:
         return self._current().article_link(url)
 
     def search(self, query: ParsedQuery, limit: int = 10, product: str | None = None) -> SearchResults:
-        """The best section of each matching article, best article first; answered from a cache when repeated."""
+        """The best section of each matching article, best article first; answered from a cache when repeated.
+
+        An answer cut short by the time budget is not cached: the same query on a quieter
+        moment may get the whole answer.
+        """
         generation = self._current()
         key = (query.text, limit, product)
         results = generation.results_cache.get(key)
         if results is None:
-            results = self._search(generation, query, limit, product)
-            generation.results_cache.put(key, results)
+            budget = Budget(self.budget_seconds)
+            results = self._search(generation, query, limit, product, budget)
+            if not budget.cut:
+                generation.results_cache.put(key, results)
         return results
 
-    def _search(self, generation: Generation, query: ParsedQuery, limit: int, product: str | None) -> SearchResults:
+    def _search(self, generation: Generation, query: ParsedQuery, limit: int, product: str | None,
+                budget: Budget) -> SearchResults:
         """The query's meaning, then its words, then the two lists fused; the lock is held only to read the searcher.
 
         Encoding on a thread beside the word ranking was no faster (benchmarks/relevance/EXPERIMENTS.md,
         session 5): both are mostly Python holding the GIL, so they take turns.
         """
         with self._foreground.running():
-            similarity = generation.similarity(query.text)
+            similarity = generation.similarity(query.meaning_text)
             with generation.lock:
                 postings = GenerationPostings(generation)
-                planned = plan_query(query, postings, generation.synonyms)
+                planned = plan_query(query, postings, generation.synonyms, budget)
                 allowed = generation.live & postings.sections_with("product", product) if product else generation.live
-                words = rank(planned.plan, postings, generation.article_of, max(limit, CANDIDATES), allowed)
+                words = rank(planned.plan, postings, generation.article_of, max(limit, CANDIDATES), allowed, budget)
             # A code or quoted phrase asks for those very words: meaning then only re-ranks what words found.
             by_meaning = meaning_scores(similarity, words.matching if planned.plan.exact else allowed)
             meaning = top_articles(by_meaning, generation.article_of, CANDIDATES)

@@ -5,15 +5,18 @@ code must match whole (its parts adjacent, as a pair), a synonym group matches a
 entries, and a word that is in no article (or in almost none, next to a common word one typo
 away) also matches the indexed words within reach, shown as "did you mean" but never silently
 replacing what was typed. Adjacent words become pairs that reward sections keeping them together.
+Looking a word up for typos is the costly part of planning, so only the first `TYPO_WORDS`
+words that need it are, and none once the search's time budget is spent.
 The index is reached through the `Lexicon` protocol, so this module never imports the engine.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bridge.search.budget import Budget, unlimited
 from bridge.search.query import ParsedQuery
 from bridge.search.ranking import Alternative, Concept, Plan, Term
 from bridge.search.spelling import closest, typos_allowed
@@ -28,6 +31,8 @@ PAIR_WEIGHT = 0.5
 # A word in at most this many sections, a typo or two from a word in many more, is taken as a typo.
 RARE_WORD = 3
 COMMON_NEIGHBOUR = 30
+# Words of one query looked up for typos; customers' queries rarely hold more than four typos.
+TYPO_WORDS = 5
 
 
 class Lexicon(Protocol):
@@ -45,8 +50,8 @@ class Lexicon(Protocol):
     def word_frequency(self, word: str) -> int:
         """Sections containing the word as typed (not stemmed)."""
 
-    def similar_words(self, word: str, distance: int) -> list[tuple[str, int]]:
-        """Indexed words (as typed) within `distance` edits, with how many sections hold each."""
+    def similar_words(self, word: str, distance: int, give_up: Callable[[], bool]) -> list[tuple[str, int]]:
+        """Indexed words (as typed) within `distance` edits, with how many sections hold each; fewer once `give_up()`."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,9 @@ def _alternative(lexicon: Lexicon, tokens: Sequence[tuple[str, str]], weight: fl
 class _Planner:
     """Collects the concepts of one query, in the order codes, quoted phrases, words."""
 
-    def __init__(self, query: ParsedQuery, lexicon: Lexicon, synonyms: Synonyms) -> None:
-        self.query, self.lexicon, self.synonyms = query, lexicon, synonyms
+    def __init__(self, query: ParsedQuery, lexicon: Lexicon, synonyms: Synonyms, budget: Budget) -> None:
+        self.query, self.lexicon, self.synonyms, self.budget = query, lexicon, synonyms, budget
+        self.typo_lookups = 0
         self.concepts: list[Concept] = []
         self.corrections: dict[str, str] = {}
         self.guessed: set[int] = set()
@@ -111,8 +117,8 @@ class _Planner:
         alternatives = [Alternative((Term(CONTENT, stem),))]
         distance = typos_allowed(typed)
         seen = self.lexicon.word_frequency(typed) if distance else 0
-        if distance and seen <= RARE_WORD:
-            variants = closest(typed, self.lexicon.similar_words(typed, distance), FUZZY_VARIANTS)
+        if distance and seen <= RARE_WORD and self._may_look_up_typos():
+            variants = closest(typed, self.lexicon.similar_words(typed, distance, self.budget.spent), FUZZY_VARIANTS)
             if variants and (seen == 0 or self._much_commoner(variants[0][0], seen)):
                 self.corrections[typed] = variants[0][0]
                 stems = dict.fromkeys((self.lexicon.tokens(word)[0][1], FUZZY_WEIGHTS[hops]) for word, hops in variants)
@@ -120,6 +126,13 @@ class _Planner:
                 if not self.lexicon.frequency(Term(CONTENT, stem)):
                     self.guessed.add(len(self.concepts))
         return Concept(typed, tuple(alternatives))
+
+    def _may_look_up_typos(self) -> bool:
+        """True while this query has typo lookups left: fewer than `TYPO_WORDS` so far and budget left."""
+        if self.typo_lookups >= TYPO_WORDS or self.budget.spent():
+            return False
+        self.typo_lookups += 1
+        return True
 
     def _much_commoner(self, variant: str, seen: int) -> bool:
         return self.lexicon.word_frequency(variant) >= COMMON_NEIGHBOUR * seen
@@ -131,9 +144,9 @@ class _Planner:
         return pattern.sub(lambda match: self.corrections[match.group(1)], self.query.text)
 
 
-def plan_query(query: ParsedQuery, lexicon: Lexicon, synonyms: Synonyms) -> QueryPlan:
+def plan_query(query: ParsedQuery, lexicon: Lexicon, synonyms: Synonyms, budget: Budget | None = None) -> QueryPlan:
     """The concepts of `query`, a proximity bonus for its adjacent words, and a suggestion for typos."""
-    planner = _Planner(query, lexicon, synonyms)
+    planner = _Planner(query, lexicon, synonyms, budget or unlimited())
     planner.codes_and_phrases()
     stems = planner.words()
     bonus = tuple(term for term, (first, second) in zip(pair_terms(stems), zip(stems, stems[1:]))

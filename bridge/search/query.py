@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bridge.search.spelling import MAX_TYPO_LETTERS
+
 MAX_QUERY_LENGTH = 256
+# The sentence model's cost grows with the text it reads; customers' queries in our query sets
+# are at most 150 characters, so the rest of a longer one is left to the words.
+MEANING_CHARACTERS = 150
 
 QUOTED = re.compile(r'"([^"]*)"')
 WORD = re.compile(r"\w+(?:[.\-/']\w+)*")
@@ -72,6 +77,15 @@ class ParsedQuery:
                 runs.append(tuple(run))
             run = []
         return tuple(runs)
+
+    @property
+    def meaning_text(self) -> str:
+        """What the sentence model reads: the query without words longer than any a customer types, cut at a word.
+
+        A 256-letter "word" costs the model as much as a long section and means nothing to it.
+        """
+        kept = " ".join(word for word in self.text.split() if len(word) <= MAX_TYPO_LETTERS)
+        return kept if len(kept) <= MEANING_CHARACTERS else kept[:MEANING_CHARACTERS + 1].rsplit(" ", 1)[0]
 
     @property
     def topic_words(self) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
+from bridge.search.budget import Budget, unlimited
+
 @dataclass(frozen=True)
 class Term:
     """One indexed term: a stemmed word in `content` or a pair of adjacent words in `pairs`."""
@@ -161,19 +163,28 @@ def _indexed(concept: Concept, postings: Postings) -> bool:
     return any(all(postings.frequency(term) for term in alternative.terms) for alternative in concept.alternatives)
 
 
+def _scores_by_concept(concepts: Sequence[Concept], postings: Postings, budget: Budget) -> list[np.ndarray]:
+    """Each concept's scores; once the budget is spent, optional concepts after the first score nothing."""
+    nothing = np.zeros(postings.documents)
+    return [_concept_scores(concept, postings) if concept.required or position == 0 or not budget.spent() else nothing
+            for position, concept in enumerate(concepts)]
+
+
 def rank(plan: Plan, postings: Postings, article_of: np.ndarray, limit: int,
-         allowed: np.ndarray | None = None) -> Ranking:
+         allowed: np.ndarray | None = None, budget: Budget | None = None) -> Ranking:
     """The best section of each matching article, best article first, and how many articles match.
 
     A section matches when it has any concept, and all required ones (a code or quoted phrase
     that some section has; one that no section has only lowers the coverage). Its score is the
     sum of its concepts' and word pairs' BM25 contributions. `allowed` marks the sections that
     may match at all (a product filter, minus sections deleted by an incremental update).
+    Past the `budget`, optional concepts and word pairs are left out: the ranking is what it has.
     """
+    budget = budget or unlimited()
     concepts = plan.concepts
     documents = max(postings.documents, 1)
     weights = tuple(_weight(concept, postings, documents) for concept in concepts)
-    by_concept = [_concept_scores(concept, postings) for concept in concepts]
+    by_concept = _scores_by_concept(concepts, postings, budget)
     scores = np.sum(by_concept, axis=0) if by_concept else np.zeros(postings.documents)
     candidates = scores > 0
     for concept, concept_scores in zip(concepts, by_concept):
@@ -182,7 +193,7 @@ def rank(plan: Plan, postings: Postings, article_of: np.ndarray, limit: int,
     if allowed is not None:
         candidates &= allowed
     for term in plan.bonus:
-        if postings.frequency(term):
+        if not budget.spent() and postings.frequency(term):
             scores += plan.bonus_weight * postings.contributions(term)
     scores = np.where(candidates, scores, 0.0)
     hits = []

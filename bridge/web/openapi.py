@@ -91,6 +91,7 @@ def _search(products: list[str]) -> dict[str, Any]:
         "responses": {
             "200": _json(_ref("SearchResults"), "The results"),
             "400": _error("invalid_query, invalid_limit or unknown_product"),
+            "429": _error("too_many_requests: this client has sent too many searches; see Retry-After"),
             "503": _error("index_unavailable: the search index has not been built"),
         },
     }

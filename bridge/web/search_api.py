@@ -9,17 +9,31 @@ from bridge.search.index_reader import IndexUnavailable, SearchIndex
 from bridge.search.query import QueryError, parse_query
 from bridge.web.context import services
 from bridge.web.errors import ApiError
+from bridge.web.rate_limits import shared_limit
 from bridge.web.search_log_api import search_log
 
 bp = Blueprint("search_api", __name__, url_prefix="/api")
 
 MAX_LIMIT = 50
+# Anyone may call these without a form, as fast as they like: each costs a search or a write.
+LIMITED_ENDPOINTS = ("search_api.search", "search_log.opened", "search_log.feedback")
 
 
 def init_app(app: Flask) -> None:
     """Open the index once per process, now; a missing one is reported by the API, not a traceback."""
     services(app).search_index()
     app.register_blueprint(bp)
+
+
+def limit_searches(app: Flask) -> None:
+    """One generous limit per client over searching and the search log (`KB_SEARCH_RATE_LIMIT`).
+
+    Call it once both blueprints are registered: it wraps their views.
+    """
+    limit = shared_limit(app, services(app).settings.search_rate_limit, "search")
+    if limit is not None:
+        for endpoint in LIMITED_ENDPOINTS:
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
 
 
 def get_index() -> SearchIndex:

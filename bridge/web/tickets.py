@@ -27,6 +27,7 @@ from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_
 from bridge.web import csrf, site
 from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError, is_api_request
+from bridge.web.rate_limits import shared_limit
 from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
 
@@ -72,8 +73,9 @@ def _limit_ticket_posts(app: Flask) -> None:
     settings = services(app).settings
     rate = settings.ticket_rate_limit or ""
     per_recipient = settings.ticket_recipient_rate_limit or ""
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_url,
-                      headers_enabled=True, enabled=bool(rate or per_recipient))
+    if not (rate or per_recipient):
+        return  # a disabled Limiter would switch the app's other limits (searches) off too
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_url, headers_enabled=True)
     if rate:
         limiter.shared_limit(rate, scope="tickets", methods=["POST"], deduct_when=_succeeded,
                              on_breach=_too_many_requests)(bp)

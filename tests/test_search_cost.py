@@ -1,0 +1,185 @@
+"""Every query has a ceiling on its cost: typo expansion is bounded, a search answers within its budget, and a
+client that searches without pause is told to slow down (429) before it can hold the workers."""
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bridge.search.budget import Budget
+from bridge.search.generation import Generation, GenerationPostings
+from bridge.search.index_reader import SearchIndex
+from bridge.search.layout import current_generation
+from bridge.search.planner import TYPO_WORDS, plan_query
+from bridge.search.query import MAX_QUERY_LENGTH, MEANING_CHARACTERS, parse_query
+from bridge.search.spelling import MAX_TYPO_LETTERS, typos_allowed, variants
+from bridge.settings import SettingsError
+from tests.ticket_web_fixtures import make_app, valid_ticket  # noqa: F401 (make_app is a fixture)
+
+LETTERS = random.Random(18)
+
+
+def gibberish(count: int, length: int) -> str:
+    return " ".join("".join(LETTERS.choice(string.ascii_lowercase) for _ in range(length)) for _ in range(count))
+
+
+class CountingVocabulary(set):
+    """A vocabulary that counts how many candidate words are looked up in it."""
+
+    lookups = 0
+
+    def __contains__(self, word: object) -> bool:
+        self.lookups += 1
+        return super().__contains__(word)
+
+
+class CountingPostings(GenerationPostings):
+    """The real index's lexicon, counting the words it is asked to look up for typos."""
+
+    def __init__(self, generation: Generation) -> None:
+        super().__init__(generation)
+        self.looked_up: list[str] = []
+
+    def similar_words(self, word: str, distance: int, give_up: Callable[[], bool]) -> list[tuple[str, int]]:
+        self.looked_up.append(word)
+        return super().similar_words(word, distance, give_up)
+
+
+@pytest.fixture(scope="module")
+def generation(built_kb: Path) -> Generation:
+    return Generation(current_generation(built_kb / "index"))
+
+
+@pytest.mark.parametrize("length", [MAX_TYPO_LETTERS + 1, 40, 127, MAX_QUERY_LENGTH])
+def test_a_word_longer_than_any_misspelt_word_is_taken_as_typed(length: int) -> None:
+    assert typos_allowed("a" * length) == 0
+
+
+def test_the_longest_word_still_looked_up_for_typos_is_corrected_and_its_lookups_stay_bounded() -> None:
+    known = CountingVocabulary({"internationalisation"})
+    assert variants("internationalisatoin", typos_allowed("internationalisatoin"), known) == {"internationalisation"}
+    known.lookups = 0
+    variants(gibberish(1, MAX_TYPO_LETTERS), 2, known)
+    bounded = known.lookups
+    # The lookups grow with the square of the length: tens of thousands here, millions for 256 letters.
+    assert 0 < bounded <= 50_000
+
+
+@pytest.mark.parametrize("query", [gibberish(28, 8), gibberish(12, 20), gibberish(50, 4), "invoise " * 30])
+def test_only_a_few_words_of_a_query_are_looked_up_for_typos(generation: Generation, query: str) -> None:
+    lexicon = CountingPostings(generation)
+    plan_query(parse_query(query[:MAX_QUERY_LENGTH]), lexicon, generation.synonyms)
+    assert 0 < len(lexicon.looked_up) <= TYPO_WORDS
+
+
+def test_a_query_within_the_limit_still_gets_every_typo_suggested(generation: Generation) -> None:
+    planned = plan_query(parse_query("invoise bankk feeed"), GenerationPostings(generation), generation.synonyms)
+    assert planned.suggestion == "invoice bank feed"
+
+
+def test_a_spent_budget_stops_at_once_and_stays_spent() -> None:
+    now = [0.0]
+    budget = Budget(0.5, clock=lambda: now[0])
+    assert not budget.spent() and not budget.cut
+    now[0] = 0.5
+    assert budget.spent() and budget.cut
+    now[0] = 0.0
+    assert budget.spent()
+
+
+def test_a_search_past_its_budget_still_answers_with_what_it_has(built_kb: Path) -> None:
+    index = SearchIndex(built_kb / "index", budget_seconds=0)
+    cut = index.search(parse_query("bank feed not updating"))
+    assert cut.hits and cut.hits[0].title == "Bank feed not updating"
+    typo = index.search(parse_query("invoise"))
+    assert typo.suggestion is None and typo.hits
+
+
+def test_an_answer_cut_short_is_not_cached(built_kb: Path) -> None:
+    index = SearchIndex(built_kb / "index", budget_seconds=0)
+    assert index.search(parse_query("invoise")).suggestion is None
+    index.budget_seconds = 10
+    assert index.search(parse_query("invoise")).suggestion == "invoice"
+
+
+@pytest.mark.parametrize("query", [gibberish(1, MAX_QUERY_LENGTH), gibberish(2, 127), gibberish(28, 8),
+                                   gibberish(64, 3)[:MAX_QUERY_LENGTH], "LDG-4012 " + gibberish(24, 9)])
+def test_costly_queries_are_answered_like_any_other(make_app, query: str) -> None:  # noqa: F811
+    client = make_app().test_client()
+    with client.get("/api/search", query_string={"q": query[:MAX_QUERY_LENGTH]}) as response:
+        assert response.status_code == 200
+        assert set(response.get_json()) >= {"results", "total", "confident", "suggestion"}
+    with client.get("/tickets/new", query_string={"query": query[:200]}) as form:
+        assert form.status_code == 200
+
+
+def test_a_client_searching_without_pause_gets_429_on_every_search_endpoint(make_app) -> None:  # noqa: F811
+    client = make_app(KB_SEARCH_RATE_LIMIT="3/minute").test_client()
+    with client.get("/api/search", query_string={"q": "vat"}) as first:
+        search_id = first.get_json()["search_id"]
+    client.post("/api/feedback", json={"page": "ledger/", "helpful": True}).close()
+    client.post(f"/api/search-events/{search_id}/opened", json={"url": "ledger/"}).close()
+    for request in (lambda: client.get("/api/search", query_string={"q": "vat"}),
+                    lambda: client.post("/api/feedback", json={"page": "ledger/", "helpful": False}),
+                    lambda: client.post(f"/api/search-events/{search_id}/opened", json={"url": "ledger/"})):
+        with request() as limited:
+            assert limited.status_code == 429
+            assert limited.get_json()["error"]["code"] == "too_many_requests"
+            assert int(limited.headers["Retry-After"]) > 0
+    with client.get("/api/health") as health:
+        assert health.status_code == 200
+    with client.get("/api/search", query_string={"q": "vat"}, environ_base={"REMOTE_ADDR": "192.0.2.7"}) as other:
+        assert other.status_code == 200
+
+
+def test_searching_does_not_use_up_the_ticket_allowance(make_app) -> None:  # noqa: F811
+    client = make_app(KB_SEARCH_RATE_LIMIT="1/minute", KB_TICKET_RATE_LIMIT="5/minute").test_client()
+    client.get("/api/search", query_string={"q": "vat"}).close()
+    with client.get("/api/search", query_string={"q": "vat"}) as limited:
+        assert limited.status_code == 429
+    with client.post("/api/tickets", json=valid_ticket()) as ticket:
+        assert ticket.status_code == 201
+
+
+def test_a_search_rate_limit_the_bridge_cannot_read_stops_it_naming_the_setting(make_app) -> None:  # noqa: F811
+    with pytest.raises(SettingsError, match="KB_SEARCH_RATE_LIMIT"):
+        make_app(KB_SEARCH_RATE_LIMIT="lots")
+
+
+def test_turning_the_search_limit_off_leaves_the_ticket_limit_on(make_app) -> None:  # noqa: F811
+    client = make_app(KB_SEARCH_RATE_LIMIT="", KB_TICKET_RATE_LIMIT="1/minute").test_client()
+    for _ in range(3):
+        with client.get("/api/search", query_string={"q": "vat"}) as search:
+            assert search.status_code == 200
+    statuses = []
+    for _ in range(2):
+        with client.post("/api/tickets", json=valid_ticket()) as ticket:
+            statuses.append(ticket.status_code)
+    assert statuses == [201, 429]
+
+
+@pytest.mark.parametrize(("query", "read"), [
+    ("a" * 100 + " bank feed", "bank feed"),
+    ("bank " + "b" * MAX_TYPO_LETTERS, "bank " + "b" * MAX_TYPO_LETTERS),
+    ("a" * MAX_QUERY_LENGTH, ""),
+])
+def test_the_sentence_model_reads_no_word_longer_than_a_customer_types(query: str, read: str) -> None:
+    assert parse_query(query).meaning_text == read
+
+
+def test_the_sentence_model_reads_at_most_the_length_of_a_long_customer_query_cut_at_a_word() -> None:
+    query = gibberish(30, 6)
+    text = parse_query(query).meaning_text
+    assert query.startswith(text) and MEANING_CHARACTERS - 7 < len(text) <= MEANING_CHARACTERS
+    assert query[len(text)] == " "
+
+
+def test_two_edit_lookups_stop_when_the_search_gives_up_and_keep_what_they_found() -> None:
+    known = {"calendar", "password"}
+    assert variants("calender", 2, known, give_up=lambda: True) == {"calendar"}  # one edit: always looked up
+    assert variants("pasword", 2, known, give_up=lambda: True) == {"password"}
+    assert variants("clendarr", 2, known) == {"calendar"}
+    assert variants("clendarr", 2, known, give_up=lambda: True) == set()
