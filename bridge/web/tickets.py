@@ -27,7 +27,6 @@ from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_
 from bridge.web import csrf, site
 from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError, is_api_request
-from bridge.web.rate_limits import shared_limit
 from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
 
