@@ -110,7 +110,9 @@ class Services:
 
         with self._lock:
             if self._search_log is None:
-                self._search_log = SearchLog(self.sessions(), retention_days=self.settings.search_log_retention_days)
+                # Phone numbers customers write without a country code are read as the desk's country's.
+                self._search_log = SearchLog(self.sessions(), retention_days=self.settings.search_log_retention_days,
+                                             phone_region=self.policy.holidays.country)
             return self._search_log
 
     # --- tickets ---------------------------------------------------------------------------------

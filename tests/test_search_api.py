@@ -1,6 +1,7 @@
 """The search API contract, answered from the built sample kb/ through the Flask test client."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -89,14 +90,26 @@ def test_health_reports_the_index(client) -> None:
     assert datetime.fromisoformat(index["built_at"]).tzinfo is not None
 
 
-def test_without_an_index_search_and_health_say_503_and_how_to_build(tmp_path: Path) -> None:
+def test_health_names_the_generation_not_where_the_server_keeps_it(client, built_kb: Path) -> None:
+    body = client.get("/api/health").get_data(as_text=True)
+    index = json.loads(body)["index"]
+    assert index["generation"] == (built_kb / "index" / "current").resolve().name
+    assert index["generation"].startswith("gen-")
+    assert "path" not in index
+    assert str(built_kb) not in body and "/tmp" not in body and "\\" not in body
+
+
+def test_without_an_index_search_and_health_say_503_and_how_to_build(tmp_path: Path, caplog) -> None:
     client = create_app({"KB_BUILD_DIR": str(tmp_path)}).test_client()
     health = client.get("/api/health")
     assert health.status_code == 503
-    assert str(tmp_path / "index") in health.get_json()["error"] and "kb build" in health.get_json()["error"]
+    assert "kb build" in health.get_json()["error"]
     response = client.get("/api/search?q=vat")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "index_unavailable"
+    for answer in (health, response):
+        assert str(tmp_path) not in answer.get_data(as_text=True), "the public is not told the server's folders"
+    assert str(tmp_path / "index") in caplog.text, "the operator finds the full reason in the log"
 
 
 def test_unknown_api_route_answers_json_404(client) -> None:

@@ -66,13 +66,13 @@ def test_opened_results_and_unhelpful_answers_are_recorded(app, client) -> None:
 def test_feedback_with_bad_fields_is_refused(client) -> None:
     response = client.post("/api/feedback", json={"page": "x/", "helpful": "no"})
     assert response.status_code == 400 and "helpful" in response.get_json()["error"]["fields"]
-    assert client.post("/api/feedback", data="not json").status_code == 400
+    assert client.post("/api/feedback", data="not json").status_code == 415
 
 
 def test_entries_older_than_the_retention_are_purged(database_file: str) -> None:
     engine = make_engine(database_file)
     clock = [utc_now() - timedelta(days=100)]
-    log = SearchLog(make_session_factory(engine), retention_days=90, clock=lambda: clock[0])
+    log = SearchLog(make_session_factory(engine), retention_days=90, phone_region="GB", clock=lambda: clock[0])
     log.record_search(visit_id=None, query="old question", result_count=0, top_results=[], confident=False)
     log.flush()
     clock[0] = utc_now()

@@ -12,12 +12,15 @@ import click
 from bridge.cli.startup import services_or_exit
 from bridge.db import upgrade_database, utc_now
 from bridge.searchlog.gaps import Gap, unresolved_searches
+from bridge.searchlog.redact import printable, spreadsheet_safe
 
 COLUMNS = ("query", "searches", "no_results", "no_click", "contacted_support", "not_helpful", "last_searched")
 
 
 def _rows(gaps: list[Gap]) -> list[dict]:
-    return [{**asdict(gap), "last_searched": gap.last_searched.isoformat(timespec="seconds")} for gap in gaps]
+    """Rows to print; queries are cleaned again here for entries stored before the log cleaned them."""
+    return [{**asdict(gap), "query": printable(gap.query), "last_searched": gap.last_searched.isoformat(timespec="seconds")}
+            for gap in gaps]
 
 
 def _table(gaps: list[Gap]) -> str:
@@ -43,7 +46,7 @@ def gaps(days: int, output: str) -> None:
     elif output == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(_rows(found))
+        writer.writerows({name: spreadsheet_safe(value) for name, value in row.items()} for row in _rows(found))
     elif found:
         click.echo(_table(found))
     else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePath
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,8 @@ class IndexInfo:
     documents: int
     articles: int
     built_at: datetime
+
+    @property
+    def generation(self) -> str:
+        """The generation's folder name (`gen-<build time>`): tells builds apart without showing where the server keeps them."""
+        return PurePath(self.path).name

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -24,15 +23,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.searchlog.models import ArticleFeedback, SearchEvent
 from bridge.db import utc_now
+from bridge.searchlog.models import ArticleFeedback, SearchEvent
+from bridge.searchlog.redact import redact_query
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 60
 VISITS_REMEMBERED = 10_000
 PURGE_EVERY = timedelta(hours=24)
-
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 Operation = Callable[[Session], None]
 
@@ -47,9 +45,11 @@ class _LastSearch:
 class SearchLog:
     """The search log of one process; start it after forking (it owns a thread)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], retention_days: int,
+    def __init__(self, session_factory: sessionmaker[Session], retention_days: int, *, phone_region: str,
                  clock: Callable[[], datetime] = utc_now) -> None:
+        """phone_region: the country (ISO code) whose phone numbers written without a country code are masked."""
         self._sessions = session_factory
+        self._phone_region = phone_region
         self._retention = timedelta(days=retention_days)
         self._clock = clock
         self._queue: queue.Queue[Operation | None] = queue.Queue()
@@ -62,10 +62,11 @@ class SearchLog:
                       top_results: Sequence[str], confident: bool) -> str:
         """Queue a search; returns its id, which the client quotes when a result is opened.
 
-        An email address pasted into the search box is replaced by `[email]` before it is stored.
+        Personal data typed into the search box (an email address, a phone number, a postal address) and
+        control characters are taken out before the query is stored (bridge/searchlog/redact.py).
         """
         now = self._clock()
-        query = EMAIL.sub("[email]", query)
+        query = redact_query(query, region=self._phone_region)
         values = {"query": query, "result_count": result_count, "top_results": list(top_results),
                   "confident": confident, "created_at": now}
         previous = self._settling(visit_id, query, now)

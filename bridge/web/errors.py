@@ -37,11 +37,11 @@ def json_error(error: ApiError) -> tuple[Response, int]:
 
 def html_error(error: HTTPException) -> Response | HTTPException:
     """A page's error: the site's own 404 page (built with the theme) where there is one, else werkzeug's."""
-    from bridge.web.site import site_dir
+    from bridge.web.site import inside, site_dir
 
     if isinstance(error, NotFound):
-        not_found = site_dir() / "404.html"
-        if not_found.is_file():
+        not_found = inside(site_dir(), "404.html")
+        if not_found is not None and not_found.is_file():
             return Response(not_found.read_bytes(), 404, mimetype="text/html")
     return error
 

@@ -197,9 +197,10 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                 "error": text,
                 "index": {
                     "type": "object",
-                    "required": ["documents", "articles", "built_at", "path"],
+                    "required": ["documents", "articles", "built_at", "generation"],
                     "properties": {"documents": {"type": "integer"}, "articles": {"type": "integer"},
-                                   "built_at": {"type": "string", "format": "date-time"}, "path": text},
+                                   "built_at": {"type": "string", "format": "date-time"},
+                                   "generation": {**text, "description": "Which build is served; changes with each `kb build`."}},
                 },
             },
         },

@@ -20,8 +20,10 @@ LIMITED_ENDPOINTS = ("search_api.search", "search_log.opened", "search_log.feedb
 
 
 def init_app(app: Flask) -> None:
-    """Open the index once per process, now; a missing one is reported by the API, not a traceback."""
-    services(app).search_index()
+    """Open the index once per process, now; a missing one is logged in full and reported by the API in short."""
+    index = services(app).search_index()
+    if isinstance(index, IndexUnavailable):
+        app.logger.error("%s", index)
     app.register_blueprint(bp)
 
 
@@ -36,10 +38,14 @@ def limit_searches(app: Flask) -> None:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
 
 
+# What the public is told; the full reason (with the server's folders) went to the log when the process started.
+UNAVAILABLE = "The search index is not available: the help centre's operator builds it with `kb build`."
+
+
 def get_index() -> SearchIndex:
     index = services().search_index()
     if isinstance(index, IndexUnavailable):
-        raise ApiError(503, "index_unavailable", str(index))
+        raise ApiError(503, "index_unavailable", UNAVAILABLE)
     return index
 
 
@@ -63,7 +69,8 @@ def search():
     if product is not None and product not in index.products():
         raise ApiError(400, "unknown_product", f"product {product!r} is not one of: {', '.join(sorted(index.products()))}")
     results = index.search(query, limit=limit, product=product)
-    search_id = search_log().record_search(
+    # A HEAD request (a link checker, a monitor) asks whether the search answers, not for anything: not a search to log.
+    search_id = None if request.method == "HEAD" else search_log().record_search(
         visit_id=request.headers.get("X-KB-Visit", "")[:64] or None,
         query=results.query,
         result_count=results.total,
@@ -84,7 +91,7 @@ def search():
 def health():
     index = services().search_index()
     if isinstance(index, IndexUnavailable):
-        return jsonify(status="unavailable", error=str(index)), 503
+        return jsonify(status="unavailable", error=UNAVAILABLE), 503
     info = index.info()
     return jsonify(status="ok", index={"documents": info.documents, "articles": info.articles,
-                                       "built_at": info.built_at.isoformat(), "path": info.path})
+                                       "built_at": info.built_at.isoformat(), "generation": info.generation})

@@ -4,11 +4,12 @@ The search API records the search itself; these endpoints complete the picture f
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask
 
 from bridge.searchlog.recorder import SearchLog
 from bridge.web.context import services
 from bridge.web.errors import ApiError
+from bridge.web.json_body import json_object
 
 bp = Blueprint("search_log", __name__, url_prefix="/api")
 
@@ -25,13 +26,6 @@ def search_log() -> SearchLog:
     return services().search_log()
 
 
-def _json_object() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "send a JSON object")
-    return body
-
-
 def _text(body: dict, name: str, *, required: bool = True) -> str | None:
     value = body.get(name)
     if value is None and not required:
@@ -43,13 +37,13 @@ def _text(body: dict, name: str, *, required: bool = True) -> str | None:
 
 @bp.post("/search-events/<search_id>/opened")
 def opened(search_id: str):
-    search_log().mark_opened(search_id, _text(_json_object(), "url"))
+    search_log().mark_opened(search_id, _text(json_object(), "url"))
     return "", 204
 
 
 @bp.post("/feedback")
 def feedback():
-    body = _json_object()
+    body = json_object()
     helpful = body.get("helpful")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_field", "helpful must be true or false", {"helpful": "must be true or false"})

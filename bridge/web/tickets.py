@@ -27,6 +27,7 @@ from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_
 from bridge.web import csrf, site
 from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError, is_api_request
+from bridge.web.json_body import json_body
 from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
 
@@ -187,14 +188,8 @@ def solved():
 
 @bp.post("/api/tickets")
 def create_ticket():
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "Send the ticket as JSON with Content-Type: application/json")
     try:
-        body = json.loads(request.get_data(cache=False))
-    except ValueError as error:
-        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}") from error
-    try:
-        receipt = get_desk().submit(db_session(), body)
+        receipt = get_desk().submit(db_session(), json_body())
     except InvalidSubmission as invalid:
         raise ApiError(400, "invalid_ticket", invalid.summary, invalid.fields) from invalid
     db_session().commit()
