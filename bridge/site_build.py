@@ -21,9 +21,10 @@ from typing import Any
 import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
-from mkdocs.exceptions import ConfigurationError
+from mkdocs.exceptions import Abort, ConfigurationError
 from mkdocs.utils.yaml import yaml_load
 
+from bridge.content.links import links_leaving
 from bridge.search.layout import discard_staged, new_generation, publish_staged, switch
 from bridge.settings import PROJECT_ROOT
 
@@ -70,8 +71,12 @@ def build_site(kb_dir: Path, out_dir: Path, *, strict: bool, config_file: Path =
     Markdown, such as an imported help centre) log broken links and missing images as info.
     MkDocs counts strict warnings only after its last plugin event has run, so the plugin merely stages the
     index; the site and the index are switched here, once the build has succeeded, and a failed
-    build leaves the site and index being served as they were.
+    build leaves the site and index being served as they were. A symbolic link that leaves
+    `kb_dir` stops any build before it starts (bridge/content/links.py).
     """
+    leaving = links_leaving(kb_dir)
+    if leaving:
+        raise Abort("refusing to publish links that leave the content folder:\n" + "\n".join(map(str, leaving)))
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     index_root = out_dir / "index"
     show_build_log(quiet_info=not strict)

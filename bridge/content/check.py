@@ -16,6 +16,7 @@ import yaml
 from markdown.extensions.toc import slugify
 
 from bridge.content.frontmatter import FrontMatterError, Problem, schema_problems, split_front_matter
+from bridge.content.links import links_leaving
 from bridge.content.placement import duplicate_title_problems, placement_problems
 from bridge.search.layout import SYNONYMS_FILE
 from bridge.search.synonyms import GROUP_RULE, is_group
@@ -102,11 +103,13 @@ def existing_anchors(anchor: str, anchors: set[str]) -> str:
 
 
 def check_kb(kb_dir: Path, products: set[str]) -> list[Problem]:
-    """Every problem in the knowledge base, in file order, and by line within a file."""
-    files = sorted(kb_dir.rglob("*.md"))
+    """Every problem in the knowledge base: links that leave it first, then in file order, and by line within a file."""
+    leaving = links_leaving(kb_dir)
+    outside = {problem.path for problem in leaving}
+    files = [path for path in sorted(kb_dir.rglob("*.md")) if path not in outside]
     texts = {path: path.read_text(encoding="utf-8") for path in files}
     anchors_of = {path.resolve(): heading_anchors(text) for path, text in texts.items()}
-    problems: list[Problem] = []
+    problems: list[Problem] = leaving
     titles: dict[Path, tuple[str, int]] = {}
     for path, text in texts.items():
         try:
