@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.services import Services
 from bridge.settings import load_settings
-from bridge.web import context, errors, openapi, policy_api, search_api, search_log_api, site, tickets
+from bridge.web import context, errors, headers, openapi, policy_api, search_api, search_log_api, site, tickets
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -22,6 +22,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     context.init_app(app, services)
     errors.init_app(app)
+    headers.init_app(app)
     search_log_api.init_app(app)
     search_api.init_app(app)
     search_api.limit_searches(app)

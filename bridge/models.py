@@ -4,6 +4,6 @@ from __future__ import annotations
 from bridge.db import Base
 from bridge.notify.models import OutboxMessage
 from bridge.searchlog.models import ArticleFeedback, SearchEvent
-from bridge.tickets.models import Deflection, Ticket
+from bridge.tickets.models import Deflection, IdempotencyKey, Ticket
 
-__all__ = ["ArticleFeedback", "Base", "Deflection", "OutboxMessage", "SearchEvent", "Ticket"]
+__all__ = ["ArticleFeedback", "Base", "Deflection", "IdempotencyKey", "OutboxMessage", "SearchEvent", "Ticket"]

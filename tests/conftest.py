@@ -127,13 +127,34 @@ def browser():
         browser.close()
 
 
+# Reports every Content-Security-Policy violation of every page a browser test opens, through a binding that
+# outlives navigation, so a page or script the policy breaks fails the test that met it.
+CSP_LISTENER = """window.kbCspReports = []
+document.addEventListener("securitypolicyviolation", event => {
+    const report = `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} in ${event.sourceFile}:${event.lineNumber}`
+    window.kbCspReports.push(report)
+    window.__kbCspViolation(report)
+})"""
+
+
 @pytest.fixture
-def page(browser):
+def csp_violations() -> list[str]:
+    """The violations the browser reported; a test that provokes one on purpose empties it."""
+    return []
+
+
+@pytest.fixture
+def page(browser, csp_violations: list[str]):
     context = browser.new_context()
+    context.expose_binding("__kbCspViolation", lambda source, report: csp_violations.append(report))
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    page.on("console", lambda message: csp_violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    assert not csp_violations, f"the page broke its Content-Security-Policy: {csp_violations}"
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb:
     new_ticket = document["components"]["schemas"]["NewTicket"]
     assert new_ticket["properties"]["product"]["enum"] == ["support", "ledger", "rota"]
     assert new_ticket["properties"]["subject"]["maxLength"] == 200
-    assert set(document["paths"]["/api/tickets"]["post"]["responses"]) == {"201", "400", "413", "415", "429"}
+    assert set(document["paths"]["/api/tickets"]["post"]["responses"]) == {"201", "400", "413", "415", "422", "429"}
 
 
 @pytest.mark.parametrize(("path", "method", "mode"), OPERATIONS, ids=[f"{m} {p} {g.value}" for p, m, g in OPERATIONS])

@@ -24,6 +24,8 @@ from bridge.build_plugin.search_index import SectionCollector, write_material_st
 from bridge.build_plugin.shell_page import write_shell
 from bridge.search.layout import SYNONYMS_FILE
 from bridge.search.meaning import preload
+from bridge.web.content_security import inline_script_hashes, write_hashes
+from bridge.web.shell import SHELL_FILE
 
 log = logging.getLogger("mkdocs.plugins.kb_bridge")
 THEME_DIR = Path(__file__).parent / "theme"
@@ -40,6 +42,8 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         self.env: Environment | None = None
         self.files: Files | None = None
         self.nav: Navigation | None = None
+        # The hash of every inline script this build writes: the bridge's Content-Security-Policy allows these only.
+        self.script_hashes: set[str] = set()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
@@ -61,6 +65,7 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         if self.config.pages_dir:
             _add_pages(files, Path(self.config.pages_dir), config)
         self.collector = SectionCollector(len(files.documentation_pages()))
+        self.script_hashes = set()
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -75,11 +80,21 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         self.collector.add(page, html)
         return html
 
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        self.script_hashes.update(inline_script_hashes(output))
+        return output
+
+    def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
+        self.script_hashes.update(inline_script_hashes(output_content))  # the theme's own pages (404)
+        return output_content
+
     def on_post_build(self, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         write_material_stub(site_dir)
         assert None not in (self.env, self.files, self.nav), "MkDocs calls on_env and on_nav before on_post_build"
         write_shell(self.env, self.nav, self.files, config)
+        self.script_hashes.update(inline_script_hashes((site_dir / SHELL_FILE).read_text(encoding="utf-8")))
+        write_hashes(site_dir, self.script_hashes)
         index_root = Path(self.config.index_dir) if self.config.index_dir else site_dir.parent / "index"
         self.collector.stage(index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Identity, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Identity, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.db import Base, UtcDateTime, utc_now
@@ -56,3 +56,22 @@ class Deflection(Base):
     query: Mapped[str | None] = mapped_column(Text)
     page: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key for a ticket it raised, so a retried submission returns that ticket (24 hours).
+
+    key_digest is a hash of the customer's email address and the key together: a key is only
+    ever looked up for the same address, and neither the key nor the address is stored twice.
+    fingerprint is a hash of what was submitted, to tell a retry from a different request
+    that reuses the key.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bridge.content.products import Product
@@ -25,6 +26,7 @@ from bridge.notify.headers import UnsafeHeader
 from bridge.search.query import QueryError, parse_query
 from bridge.search.types import ArticleLink
 from bridge.tickets.business_time import BusinessCalendar
+from bridge.tickets.idempotency import Claim
 from bridge.db import utc_now
 from bridge.tickets.models import Deflection, Ticket
 from bridge.tickets.policy import Priority, SupportPolicy
@@ -120,6 +122,7 @@ class Receipt:
     response_promise: str
     respond_by_local: str
     suggested_articles: list[dict[str, str]]
+    replayed: bool = False  # an earlier submission with the same idempotency key raised this ticket
 
     def as_json(self) -> dict[str, Any]:
         """The API's 201 body; times are ISO 8601 in UTC."""
@@ -182,15 +185,26 @@ class TicketDesk:
         return validate_submission(data, policy=self.policy, product_keys=[product.key for product in self.products],
                                    smtputf8=self._mail.smtputf8)
 
-    def submit(self, session: Session, data: object, *, now: datetime | None = None) -> Receipt:
-        """Validate and add the ticket with its queued acknowledgement to session; targets run from now."""
+    def submit(self, session: Session, data: object, *, idempotency_key: str | None = None,
+               now: datetime | None = None) -> Receipt:
+        """Validate and add the ticket with its queued acknowledgement to session; targets run from now.
+
+        With an idempotency key that raised a ticket for the same address and request within a
+        day, that ticket's receipt comes back (marked replayed) and nothing is added
+        (bridge/tickets/idempotency.py); InvalidKey or KeyReused when the key cannot be honoured.
+        A retry racing the first request finds the key taken when it is flushed: the session is
+        then rolled back (it held only this ticket) and the first request's ticket answered.
+        """
         submission = self.validate(data)
+        moment = now or self._clock()
+        claim = None if idempotency_key is None else Claim.of(idempotency_key, submission)
+        if claim is not None and (earlier := claim.earlier_ticket(session, moment)) is not None:
+            return dataclasses.replace(self.receipt(earlier), replayed=True)
         draft = submission.ticket
         if submission.suggestions_shown:
             draft = dataclasses.replace(draft, suggested_articles=self._our_links(draft.suggested_articles))
         else:
             draft = dataclasses.replace(draft, suggested_articles=[s.stored() for s in self.suggest(draft.subject)])
-        moment = now or self._clock()
         priority = self.policy.priority(draft.priority)
         request_type = self.policy.request_type(draft.request_type)
         try:
@@ -203,10 +217,19 @@ class TicketDesk:
                 covered=request_type.covered,
                 compose_mail=partial(self._acknowledgement, priority=priority),
             )
+            if claim is not None:
+                claim.record(session, ticket, moment)
         except UnsafeHeader as unsafe:
             if unsafe.field not in MAIL_FIELDS:
                 raise
             raise InvalidSubmission({MAIL_FIELDS[unsafe.field]: unsafe.problem}) from unsafe
+        except IntegrityError:
+            if claim is None:
+                raise
+            session.rollback()
+            if (earlier := claim.earlier_ticket(session, moment)) is None:
+                raise
+            return dataclasses.replace(self.receipt(earlier), replayed=True)
         return self.receipt(ticket)
 
     def find(self, session: Session, text: str) -> Ticket | None:

@@ -13,6 +13,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from flask import Blueprint, jsonify
 
 from bridge.search.query import MAX_QUERY_LENGTH
+from bridge.tickets.idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_LIFETIME, MAX_KEY_LENGTH
 from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LENGTHS, MAX_SUGGESTED_ARTICLES
 from bridge.web.errors import ApiError
 from bridge.web.search_api import MAX_LIMIT, get_index
@@ -122,12 +123,22 @@ def _create_ticket() -> dict[str, Any]:
         "description": "Stores the ticket and queues its acknowledgement email. Without suggested_articles the "
                        "bridge suggests articles from the subject. Limited per client (KB_TICKET_RATE_LIMIT) and "
                        "per email address (KB_TICKET_RECIPIENT_RATE_LIMIT); refused requests do not count.",
+        "parameters": [{
+            "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+            "description": f"Any unique value per ticket (a UUID). Sent again with the same email address and body "
+                           f"within {KEY_LIFETIME.total_seconds() / 3600:.0f} hours, the answer is the first ticket "
+                           "(201 with Idempotent-Replayed: true): nothing is stored or mailed twice.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
+        }],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTicket")}}},
         "responses": {
-            "201": _json(_ref("TicketCreated"), "The ticket was stored"),
-            "400": _error("invalid_json, or invalid_ticket with a message for every bad field in error.fields"),
+            "201": _json(_ref("TicketCreated"), "The ticket was stored, or was stored by an earlier request with the "
+                                                "same Idempotency-Key"),
+            "400": _error("invalid_json, invalid_idempotency_key, or invalid_ticket with a message for every bad "
+                          "field in error.fields"),
             "413": _error(f"request_entity_too_large: the body is over {MAX_BODY_BYTES:,} bytes"),
             "415": _error("unsupported_media_type: the body is not sent as application/json"),
+            "422": _error("idempotency_key_reused: the Idempotency-Key raised a different ticket for this address"),
             "429": _error("too_many_requests: this client, or this email address, has sent too many tickets; "
                           "see Retry-After"),
         },

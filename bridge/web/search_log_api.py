@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from bridge.searchlog.recorder import SearchLog
+from bridge.tickets.validation import site_path_problem
 from bridge.web.context import services
 from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
@@ -35,9 +36,18 @@ def _text(body: dict, name: str, *, required: bool = True) -> str | None:
     return value
 
 
+def _site_path(body: dict, name: str) -> str:
+    """A page or link of this site: the log must not hold (or ever show) a link to somewhere else."""
+    value = _text(body, name)
+    problem = site_path_problem(value, MAX_URL)
+    if problem:
+        raise ApiError(400, "invalid_field", f"{name} {problem}", {name: problem})
+    return value
+
+
 @bp.post("/search-events/<search_id>/opened")
 def opened(search_id: str):
-    search_log().mark_opened(search_id, _text(json_object(), "url"))
+    search_log().mark_opened(search_id, _site_path(json_object(), "url"))
     return "", 204
 
 
@@ -47,5 +57,5 @@ def feedback():
     helpful = body.get("helpful")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_field", "helpful must be true or false", {"helpful": "must be true or false"})
-    search_log().record_feedback(page=_text(body, "page"), helpful=helpful, search_id=_text(body, "search_id", required=False))
+    search_log().record_feedback(page=_site_path(body, "page"), helpful=helpful, search_id=_text(body, "search_id", required=False))
     return "", 204

@@ -11,6 +11,7 @@ bridge.tickets.service.TicketDesk, which these views only call.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
+from bridge.tickets.idempotency import HEADER as IDEMPOTENCY_HEADER, InvalidKey, KeyReused
 from bridge.tickets.service import TicketDesk, public_support
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_problem
 from bridge.web import csrf, site
@@ -41,6 +43,9 @@ HONEYPOT = "website"
 EXPIRED = "This form has expired or your browser did not send its cookie. Please check your details and send it again."
 TOO_MANY_FOR_RECIPIENT = "Too many requests for this email address; please try again later"
 AUTOMATED = "This request looked automated and was not sent. Please send it again."
+FORM_REUSED = "This form was already used to send a request with other details. Check your details and send it again."
+# Each form shown carries a key of its own, so sending it twice (a retry, a double click) raises one ticket.
+IDEMPOTENCY_FIELD = "idempotency_key"
 
 
 @dataclass
@@ -147,9 +152,12 @@ def submit():
     if refusal:
         return refusal
     try:
-        receipt = get_desk().submit(db_session(), submission(values, request.form.get("suggested_articles", "")))
+        receipt = get_desk().submit(db_session(), submission(values, request.form.get("suggested_articles", "")),
+                                    idempotency_key=request.form.get(IDEMPOTENCY_FIELD) or None)
     except InvalidSubmission as invalid:
         return form_page(values, errors=invalid.fields, status=400)
+    except (InvalidKey, KeyReused):
+        return form_page(values, notice=FORM_REUSED, status=400)
     db_session().commit()
     token = csrf.receipt_token(receipt.reference)
     return redirect(url_for(".submitted", reference=receipt.reference, token=token), 303)
@@ -189,11 +197,15 @@ def solved():
 @bp.post("/api/tickets")
 def create_ticket():
     try:
-        receipt = get_desk().submit(db_session(), json_body())
+        receipt = get_desk().submit(db_session(), json_body(), idempotency_key=request.headers.get(IDEMPOTENCY_HEADER))
     except InvalidSubmission as invalid:
         raise ApiError(400, "invalid_ticket", invalid.summary, invalid.fields) from invalid
+    except InvalidKey as invalid:
+        raise ApiError(400, "invalid_idempotency_key", str(invalid), {IDEMPOTENCY_HEADER: str(invalid)}) from invalid
+    except KeyReused as reused:
+        raise ApiError(422, "idempotency_key_reused", str(reused)) from reused
     db_session().commit()
-    return jsonify(receipt.as_json()), 201
+    return jsonify(receipt.as_json()), 201, {"Idempotent-Replayed": "true"} if receipt.replayed else {}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -203,14 +215,21 @@ def prefilled(args: Mapping[str, str]) -> dict[str, str]:
     """The form as it arrives from a search or an article: subject from the query, product from the page's section."""
     values = dict.fromkeys(FORM_FIELDS, "")
     query = " ".join(args.get("query", "").split())[: MAX_LENGTHS["query"]]
-    page_url = args.get("page", "")[: MAX_LENGTHS["page"]]
-    section = page_url.lstrip("/").split("/", 1)[0]
-    values.update(query=query, subject=query[: MAX_LENGTHS["subject"]], priority=support_data()["default_priority"])
-    if page_url and site_path_problem(page_url, MAX_LENGTHS["page"]) is None:
-        values["page"] = page_url
+    values.update(query=query, subject=query[: MAX_LENGTHS["subject"]], priority=support_data()["default_priority"],
+                  page=shown_page(args.get("page", "")))
+    section = values["page"].lstrip("/").split("/", 1)[0]
     if section in {product["key"] for product in support_data()["products"]}:
         values["product"] = section
     return values
+
+
+def shown_page(value: str) -> str:
+    """The page a customer came from, if it is a path on this site; anything else is dropped, never shown.
+
+    The form shows it as a link and carries it in hidden fields, so a crafted value such as
+    `/\\evil.example/x` (which a browser opens as another site) must not survive a re-rendered form.
+    """
+    return value if value and site_path_problem(value, MAX_LENGTHS["page"]) is None else ""
 
 
 def submission(values: Mapping[str, str], shown: str) -> dict[str, object]:
@@ -227,6 +246,7 @@ def form_post() -> tuple[dict[str, str], tuple[str, int] | None]:
     """The posted values, and the page to answer with instead when the post is refused before its fields are read:
     an expired or forged token, or a filled honeypot (a bot). The customer's typing is kept either way."""
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    values["page"] = shown_page(values["page"])
     if not csrf.form_token_is_valid(request.form.get("csrf_token")):
         return values, form_page(values, notice=EXPIRED, status=400)
     if request.form.get(HONEYPOT):
@@ -239,7 +259,7 @@ def form_page(values: Mapping[str, str], *, errors: Mapping[str, str] | None = N
     return page(
         "Contact support", "tickets/form.html", status=status, values=values, errors=errors or {}, notice=notice,
         support=support_data(), suggestions=get_desk().suggest(values["subject"]), csrf_token=csrf.form_token(),
-        limits=MAX_LENGTHS, honeypot=HONEYPOT,
+        limits=MAX_LENGTHS, honeypot=HONEYPOT, idempotency_key=secrets.token_urlsafe(24),
     )
 
 
