@@ -1,10 +1,10 @@
 """The Content-Security-Policy the help centre is served with, and the inline scripts it allows.
 
 Material's pages carry a few small inline scripts (its `__md_scope` set-up, the palette, our
-search-worker switch in `site_config/overrides/main.html`), whose text varies with a page's depth.
+search-worker switch in the build plugin's `main.html`), whose text varies with a page's depth.
 Rather than allow every inline script (`'unsafe-inline'`, which would let any injected markup
-run), `kb build` hashes each distinct inline script of the site it renders
-(the kb-bridge build plugin, bridge/build_plugin/plugin.py) and writes the hashes into the site generation; the bridge
+run), `kb build` (the kb-bridge plugin, bridge/build_plugin/plugin.py) hashes each distinct
+inline script of the site it renders and writes the hashes into the site generation; the bridge
 allows exactly those. Everything else (scripts, styles, fonts, the search worker, API calls) must
 come from the help centre itself. Nothing here knows Flask, so the build and the bridge share it.
 """
