@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from bridge.tickets.models import IdempotencyKey, OutboxMessage, Ticket
-from bridge.web import database
+from bridge.notify.models import OutboxMessage
+from bridge.tickets.models import IdempotencyKey, Ticket
+from bridge.web.context import services
 from bridge.web.tickets import FORM_REUSED
 from tests.ticket_web_fixtures import (  # noqa: F401 (fixtures)
     FRIDAY_EVENING,
@@ -33,7 +34,7 @@ def post(app, body: dict, key: str | None = KEY):
 
 
 def stored(app, table) -> list:
-    with app.app_context(), database.session_factory()() as session:
+    with services(app).sessions()() as session:
         return list(session.scalars(select(table)))
 
 

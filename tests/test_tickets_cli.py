@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
@@ -79,3 +80,11 @@ def test_serve_in_production_needs_a_secret_key(built_kb: Path) -> None:
     result = serve(built_kb, KB_ENV="production", KB_SECRET_KEY="")
     assert result.returncode == 2
     assert "KB_ENV=production needs KB_SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("env", ["prod", "Production", "staging"])
+def test_serve_refuses_an_environment_it_does_not_know(built_kb: Path, env: str) -> None:
+    result = serve(built_kb, KB_ENV=env)
+    assert result.returncode == 2
+    assert f"KB_ENV={env!r}" in result.stderr and "development, production" in result.stderr
+    assert "Traceback" not in result.stderr

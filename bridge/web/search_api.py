@@ -65,7 +65,7 @@ def search():
         raise ApiError(400, "invalid_query", str(exc)) from exc
     limit = parse_limit(request.args.get("limit"))
     index = get_index()
-    product = request.args.get("product") or None
+    product = request.args.get("product")  # absent means every product; present but empty is not a product
     if product is not None and product not in index.products():
         raise ApiError(400, "unknown_product", f"product {product!r} is not one of: {', '.join(sorted(index.products()))}")
     results = index.search(query, limit=limit, product=product)
