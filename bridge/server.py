@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.app import create_app
 from bridge.db import upgrade_database
 from bridge.search.index_reader import IndexUnavailable
+from bridge.search.meaning import load_query_model
 from bridge.settings import SettingsError
 from bridge.tickets.policy import PolicyError
 from bridge.web.context import services
@@ -26,6 +27,11 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         return create_app(self.overrides)
+
+
+def _start_worker(worker) -> None:  # noqa: ANN001 (a gunicorn worker)
+    load_query_model()
+    services(worker.wsgi).start_outbox_sender()
 
 
 def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
@@ -46,10 +52,11 @@ def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
         click.echo(f"kb serve: cannot prepare the database KB_DATABASE_URL: {error}", err=True)
         return 2
     click.echo(f"Help centre on http://{host}:{port}/ (index {index.info().path})")
-    # Each worker sends mail from the outbox, woken by the tickets it stores.
+    # Each worker loads its own sentence model (never this process, which forks them) and sends mail
+    # from the outbox, woken by the tickets it stores.
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
                "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
-               "post_worker_init": lambda worker: services(worker.wsgi).start_outbox_sender(),
+               "post_worker_init": _start_worker,
                "worker_exit": lambda server, worker: services(worker.wsgi).close()}
     _Gunicorn(overrides, options).run()
     return 0

@@ -1,8 +1,8 @@
 """The plugin's search half: sections of every rendered page, handed to the index writer once.
 
 Pages are collected as MkDocs renders them and handed over after the build to `write_index`,
-which re-indexes (and encodes the sentence vectors of) only the articles that changed, into a
-new generation, and stages it; `kb build` publishes it together with the site once MkDocs
+which re-indexes only the articles that changed, into a new generation, encoding only the
+section texts that the vector cache (`KB_CACHE_DIR`) has not seen, and stages it; `kb build` publishes it together with the site once MkDocs
 reports success. Material's own browser-side index is replaced by an empty stub: its search box
 talks to the bridge instead.
 """
@@ -12,12 +12,16 @@ import json
 import logging
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.pages import Page
 
 from bridge.search.index_writer import write_index
 from bridge.search.meaning import BATCH
+from bridge.search.model.weights import WeightsMismatch
 from bridge.search.pages import page_sections
 from bridge.search.types import Section
+from bridge.search.vector_cache import VectorCache, VectorCacheError
+from bridge.settings import SettingsError, load_settings
 
 log = logging.getLogger("mkdocs.plugins.kb_index")
 PROGRESS_EVERY = 250
@@ -45,7 +49,11 @@ class SectionCollector:
 
     def stage(self, index_root: Path, synonyms: Path) -> None:
         """Write the changed articles into a new index generation, staged for `kb build` to publish."""
-        update = write_index(self.sections, index_root, synonyms=synonyms, progress=_encoded)
+        try:
+            cache = VectorCache(load_settings().cache_dir)
+            update = write_index(self.sections, index_root, synonyms=synonyms, cache=cache, progress=_encoded)
+        except (SettingsError, VectorCacheError, WeightsMismatch) as error:
+            raise PluginError(str(error)) from error
         log.info("Search index: %s", update.summary())
 
 

