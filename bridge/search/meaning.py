@@ -71,7 +71,10 @@ class Encoder:
 
         Padding costs as much as real tokens, so a short text never waits in a batch of long ones.
         """
-        tokens = [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts))]
+        # One text (a query) is tokenized on this thread: a batch would start the tokenizer's thread pool
+        # in every server worker, for nothing.
+        encodings = [self.tokenizer.encode(texts[0])] if len(texts) == 1 else self.tokenizer.encode_batch(list(texts))
+        tokens = [encoding.ids for encoding in encodings]
         order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(order), BATCH):
