@@ -248,13 +248,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(build: Build, work: Path, settings: dict[str, str] | None = None) -> Iterator[Callable[[str], None]]:
-    """`kb serve` (gunicorn, 2 workers) on the build; yields a function that sends one query and checks the answer."""
+def served(build: Build, work: Path, settings: dict[str, str] | None = None, python: str = sys.executable,
+           cwd: Path = PROJECT) -> Iterator[Callable[[str], None]]:
+    """`kb serve` (gunicorn, 2 workers) on the build; yields a function that sends one query and checks the answer.
+
+    `python` and `cwd` are this checkout's by default; another checkout's serve it with its own code.
+    """
     port = free_port()
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{work / f'bench-{build.scale}x.sqlite3'}",
            "KB_OUTBOX_DIR": str(work / "outbox"), **(settings or {})}
-    server = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(build.out)],
-                              cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([python, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(build.out)],
+                              cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(port, server)
 
@@ -277,15 +281,16 @@ def served(build: Build, work: Path, settings: dict[str, str] | None = None) -> 
             server.wait()
 
 
-def over_http(build: Build, queries: Sequence[str], work: Path) -> tuple[list[Timings], float]:
+def over_http(build: Build, queries: Sequence[str], work: Path, python: str = sys.executable,
+              cwd: Path = PROJECT) -> tuple[list[Timings], float]:
     """Pass 1 and pass 2, then the first queries right after a start, and the seconds that start took.
 
     The start-up figures come from a server of its own, so its queries are not cached for the passes.
     """
-    with served(build, work) as run:
+    with served(build, work, python=python, cwd=cwd) as run:
         passes = [timed(run, queries), timed(run, queries)]
     started = time.perf_counter()
-    with served(build, work) as run:
+    with served(build, work, python=python, cwd=cwd) as run:
         startup = time.perf_counter() - started
         passes.append(timed(run, queries[:STARTUP_QUERIES]))
     return passes, startup

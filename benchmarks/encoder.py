@@ -1,0 +1,245 @@
+"""Sentence-model benchmark (issue 13): the install, the CLI start, query encoding, full builds, HTTP latency.
+
+Why this exists
+---------------
+Issue 13 replaced PyTorch by ONNX Runtime and added a cache of section vectors. Its claims rest
+on figures measured before and after on one machine and one day: the size of the virtualenv
+`make install` makes, the time `kb --help` takes, how long one customer query takes to encode
+(one thread, as a server worker does), a full build of the shared corpus at 1x from a cold and
+from a warm vector cache beside a plain Material build of the same articles, and search latency
+over HTTP. "Before" is a checkout of an earlier commit with its own virtualenv (`--before-src`,
+`--before-venv`); each measurement alternates the two where it can, and the load average is
+printed beside each figure, since this machine is shared.
+
+How it runs
+-----------
+From the project root::
+
+    .venv/bin/python benchmarks/encoder.py --before-src ../main --before-venv ../main/.venv
+    .venv/bin/python benchmarks/encoder.py ... --reuse-builds DIR   # skip builds done in DIR earlier
+
+The builds write into `--work` (default: a temporary folder): `kb-1x/` (the corpus, copied),
+`plain/`, `cold/`, `warm/`, `cache/`. The section "encoder" of benchmarks/RESULTS.md is
+rewritten with the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.results import write_section  # noqa: E402
+from benchmarks.search import Build, corpus_copy, customer_queries, over_http, percentiles  # noqa: E402
+from bridge.search.layout import current_generation, read_meta  # noqa: E402
+
+QUERY_SET = PROJECT / "benchmarks" / "relevance" / "queries.yml"
+FORBIDDEN = ("torch", "transformers", "sentence-transformers", "scipy", "scikit-learn", "sympy")
+HELP_RUNS = 7
+# Encodes each query once, one thread, after one warm-up; prints the milliseconds as JSON. Run by
+# either checkout's interpreter with that checkout first on sys.path, so it times that `bridge/`.
+ENCODE_TIMING = (
+    "import json, sys, time\n"
+    "sys.path.insert(0, sys.argv[1])\n"
+    "from bridge.search import meaning\n"
+    "meaning.one_thread_per_process()\n"
+    "model = meaning.encoder()\n"
+    "model.encode(['warm up the session'])\n"
+    "times = []\n"
+    "for query in json.load(sys.stdin):\n"
+    "    started = time.perf_counter()\n"
+    "    model.encode([query])\n"
+    "    times.append((time.perf_counter() - started) * 1000)\n"
+    "print(json.dumps(times))\n"
+)
+PLAIN_MKDOCS = """site_name: Plain Material
+docs_dir: {docs}
+site_dir: {site}
+theme:
+  name: material
+  features: [navigation.prune, navigation.indexes, navigation.sections, navigation.top, content.code.copy]
+markdown_extensions: [toc, admonition, tables, attr_list, md_in_html, def_list, pymdownx.details, pymdownx.superfences]
+exclude_docs: |
+  synonyms.yml
+"""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One checkout and its virtualenv: "before" or "after"."""
+
+    name: str
+    src: Path
+    venv: Path
+
+    @property
+    def python(self) -> str:
+        return str(self.venv / "bin" / "python")
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def venv_size(side: Side) -> tuple[float, list[str]]:
+    """Megabytes on disk, and which of the packages issue 13 removes are installed."""
+    used = subprocess.run(["du", "-sm", str(side.venv)], capture_output=True, text=True, check=True)
+    listed = subprocess.run([side.python, "-m", "pip", "list", "--format", "json"], capture_output=True, text=True,
+                            check=True)
+    names = {package["name"].lower() for package in json.loads(listed.stdout)}
+    return float(used.stdout.split()[0]), [name for name in FORBIDDEN if name in names]
+
+
+def help_seconds(sides: Sequence[Side]) -> dict[str, list[float]]:
+    """`kb --help` wall time (as `python -m bridge.cli`, so each side runs its own checkout), the sides alternating."""
+    times: dict[str, list[float]] = {side.name: [] for side in sides}
+    for _ in range(HELP_RUNS):
+        for side in sides:
+            started = time.perf_counter()
+            subprocess.run([side.python, "-m", "bridge.cli", "--help"], cwd=side.src, capture_output=True, check=True)
+            times[side.name].append(time.perf_counter() - started)
+    return times
+
+
+def encode_ms(sides: Sequence[Side], queries: list[str], rounds: int = 2) -> dict[str, list[float]]:
+    """Milliseconds to encode each query, the sides alternating round by round."""
+    times: dict[str, list[float]] = {side.name: [] for side in sides}
+    for _ in range(rounds):
+        for side in sides:
+            run = subprocess.run([side.python, "-c", ENCODE_TIMING, str(side.src)], input=json.dumps(queries),
+                                 capture_output=True, text=True, check=True, cwd=side.src)
+            times[side.name] += json.loads(run.stdout.splitlines()[-1])
+    return times
+
+
+@dataclass(frozen=True)
+class Timed:
+    seconds: float
+    load: str
+    index_seconds: float | None = None
+    encoded: int | None = None
+    sections: int | None = None
+
+
+def run_build(command: list[str], out: Path, env: dict[str, str], cwd: Path) -> Timed:
+    if out.exists():
+        shutil.rmtree(out)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    seconds, after = time.perf_counter() - started, load()
+    generation = current_generation(out / "index") if (out / "index").exists() else None
+    if generation is None:
+        return Timed(seconds, after)
+    meta = read_meta(generation)
+    return Timed(seconds, after, meta["update"]["index_seconds"], meta["update"]["encoded"], meta["documents"])
+
+
+def builds(work: Path) -> dict[str, Timed]:
+    """A plain Material build, then `kb build` into empty folders with an empty, then a warm, vector cache."""
+    kb = corpus_copy(work, 1)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "KB_CACHE_DIR": str(work / "cache")}
+    shutil.rmtree(work / "cache", ignore_errors=True)
+    config = work / "plain.yml"
+    config.write_text(PLAIN_MKDOCS.format(docs=kb, site=work / "plain" / "site"), encoding="utf-8")
+    kb_build = [sys.executable, "-m", "bridge.cli", "build", "--kb", str(kb), "--out"]
+    return {
+        "plain": run_build([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)], work / "plain", env,
+                           PROJECT),
+        "cold": run_build([*kb_build, str(work / "cold")], work / "cold", env, PROJECT),
+        "warm": run_build([*kb_build, str(work / "warm")], work / "warm", env, PROJECT),
+    }
+
+
+def http(sides: Sequence[Side], out: Path, work: Path, queries: list[str]) -> dict[str, tuple[list[float], str]]:
+    """Pass 1 over HTTP (two gunicorn workers) on the same 1x build, served by each side's `kb serve`."""
+    measured = {}
+    build = Build(1, out, 0, 0, 0, 0, 0, 0, 0)
+    for side in sides:
+        passes, _ = over_http(build, queries, work, python=side.python, cwd=side.src)
+        measured[side.name] = (passes[0].wall, load())
+    return measured
+
+
+def figures(samples: Sequence[float]) -> str:
+    found = percentiles(samples)
+    return f"{found['p50']:.1f} | {found['p99']:.1f}"
+
+
+def report(sizes: dict, helps: dict, encodes: dict, built: dict[str, Timed] | None, served: dict | None,
+           loads: dict[str, str], count: int) -> str:
+    lines = ["Before: the PyTorch encoder of the `--before` checkout, in its own virtualenv; after: this checkout. "
+             "The machine is shared (2 cores); the 1-, 5- and 15-minute load averages are given beside each figure.", "",
+             "| measurement | before | after | load |", "| --- | --- | --- | --- |"]
+    before, after = sizes["before"], sizes["after"]
+    lines.append(f"| virtualenv of `make install` (with test extras) | {before[0]:.0f} MB | {after[0]:.0f} MB | - |")
+    lines.append(f"| of {', '.join(FORBIDDEN)}, installed | {', '.join(before[1]) or 'none'} | "
+                 f"{', '.join(after[1]) or 'none'} | - |")
+    lines.append(f"| `kb --help`, median of {HELP_RUNS} | {statistics.median(helps['before']):.2f} s | "
+                 f"{statistics.median(helps['after']):.2f} s | {loads['help']} |")
+    lines.append(f"| query encode p50, p99 ({count} queries, 1 thread, ms) | {figures(encodes['before']).replace(' |', ',')} | "
+                 f"{figures(encodes['after']).replace(' |', ',')} | {loads['encode']} |")
+    if served:
+        lines.append(f"| HTTP p50, p99 at 1x, pass 1 ({len(served['after'][0])} queries, ms) | "
+                     f"{figures(served['before'][0]).replace(' |', ',')} | {figures(served['after'][0]).replace(' |', ',')} | "
+                     f"{served['before'][1]} / {served['after'][1]} |")
+    if built:
+        plain = built["plain"].seconds
+        lines += ["", "Full builds of the shared corpus at 1x (after only), each into an empty output folder:", "",
+                  "| build | wall | x plain | index step | sections encoded | load after |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for name, label in (("plain", "plain Material (`mkdocs build`, Material's own search)"),
+                            ("cold", "`kb build`, empty vector cache"), ("warm", "`kb build`, warm vector cache")):
+            timed = built[name]
+            lines.append(f"| {label} | {timed.seconds:.0f} s | {timed.seconds / plain:.1f} | "
+                         f"{'-' if timed.index_seconds is None else f'{timed.index_seconds:.0f} s'} | "
+                         f"{'-' if timed.encoded is None else f'{timed.encoded:,} of {timed.sections:,}'} | {timed.load} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before-src", type=Path, required=True, help="A checkout of the commit to compare with.")
+    parser.add_argument("--before-venv", type=Path, required=True, help="Its virtualenv (`make install` there).")
+    parser.add_argument("--work", type=Path, default=None, help="Where builds go (default: a temporary folder).")
+    parser.add_argument("--reuse-builds", action="store_true", help="Take the build figures recorded in --work.")
+    parser.add_argument("--no-builds", action="store_true", help="Skip the builds and the HTTP pass.")
+    args = parser.parse_args(argv)
+    sides = [Side("before", args.before_src.resolve(), args.before_venv.resolve()),
+             Side("after", PROJECT, Path(sys.prefix))]
+    work = args.work or Path(tempfile.mkdtemp(prefix="kb-encoder-"))
+    queries = [entry["q"] for entry in yaml.safe_load(QUERY_SET.read_text(encoding="utf-8"))["answerable"]]
+    sizes = {side.name: venv_size(side) for side in sides}
+    loads = {}
+    helps = help_seconds(sides)
+    loads["help"] = load()
+    encodes = encode_ms(sides, queries)
+    loads["encode"] = load()
+    built = served = None
+    if not args.no_builds:
+        record = work / "builds.json"
+        if args.reuse_builds and record.is_file():
+            built = {name: Timed(**value) for name, value in json.loads(record.read_text(encoding="utf-8")).items()}
+        else:
+            built = builds(work)
+            record.write_text(json.dumps({name: vars(value) for name, value in built.items()}), encoding="utf-8")
+        served = http(sides, work / "cold", work, customer_queries())
+    body = report(sizes, helps, encodes, built, served, loads, len(queries))
+    print(body)
+    write_section("encoder", "Sentence model: install, start, encoding, builds (issue 13)", body)
+
+
+if __name__ == "__main__":
+    main()
