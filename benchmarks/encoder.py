@@ -16,7 +16,7 @@ How it runs
 From the project root::
 
     .venv/bin/python benchmarks/encoder.py --before-src ../main --before-venv ../main/.venv
-    .venv/bin/python benchmarks/encoder.py ... --reuse-builds DIR   # skip builds done in DIR earlier
+    .venv/bin/python benchmarks/encoder.py ... --work DIR --reuse-builds   # keep the builds recorded in DIR
 
 The builds write into `--work` (default: a temporary folder): `kb-1x/` (the corpus, copied),
 `plain/`, `cold/`, `warm/`, `cache/`. The section "encoder" of benchmarks/RESULTS.md is
@@ -147,20 +147,27 @@ def run_build(command: list[str], out: Path, env: dict[str, str], cwd: Path) -> 
     return Timed(seconds, after, meta["update"]["index_seconds"], meta["update"]["encoded"], meta["documents"])
 
 
-def builds(work: Path) -> dict[str, Timed]:
-    """A plain Material build, then `kb build` into empty folders with an empty, then a warm, vector cache."""
-    kb = corpus_copy(work, 1)
+def builds(work: Path, done: dict[str, Timed]) -> dict[str, Timed]:
+    """A plain Material build, then `kb build` into empty folders with an empty, then a warm, vector cache.
+
+    Builds already in `done` (recorded by an earlier run in the same `work`) are not run again.
+    """
+    kb = work / "kb-1x" if done else corpus_copy(work, 1)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "KB_CACHE_DIR": str(work / "cache")}
-    shutil.rmtree(work / "cache", ignore_errors=True)
+    if "cold" not in done:
+        shutil.rmtree(work / "cache", ignore_errors=True)
     config = work / "plain.yml"
     config.write_text(PLAIN_MKDOCS.format(docs=kb, site=work / "plain" / "site"), encoding="utf-8")
     kb_build = [sys.executable, "-m", "bridge.cli", "build", "--kb", str(kb), "--out"]
-    return {
-        "plain": run_build([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)], work / "plain", env,
-                           PROJECT),
-        "cold": run_build([*kb_build, str(work / "cold")], work / "cold", env, PROJECT),
-        "warm": run_build([*kb_build, str(work / "warm")], work / "warm", env, PROJECT),
-    }
+    commands = {"plain": [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)],
+                "cold": [*kb_build, str(work / "cold")], "warm": [*kb_build, str(work / "warm")]}
+    built = dict(done)
+    for name, command in commands.items():
+        if name not in built:
+            built[name] = run_build(command, work / name, env, PROJECT)
+            (work / "builds.json").write_text(json.dumps({key: vars(value) for key, value in built.items()}),
+                                              encoding="utf-8")
+    return built
 
 
 def http(sides: Sequence[Side], out: Path, work: Path, queries: list[str]) -> dict[str, tuple[list[float], str]]:
@@ -214,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--before-src", type=Path, required=True, help="A checkout of the commit to compare with.")
     parser.add_argument("--before-venv", type=Path, required=True, help="Its virtualenv (`make install` there).")
     parser.add_argument("--work", type=Path, default=None, help="Where builds go (default: a temporary folder).")
-    parser.add_argument("--reuse-builds", action="store_true", help="Take the build figures recorded in --work.")
+    parser.add_argument("--reuse-builds", action="store_true",
+                        help="Keep the builds recorded in --work (builds.json) and run only the missing ones.")
     parser.add_argument("--no-builds", action="store_true", help="Skip the builds and the HTTP pass.")
     args = parser.parse_args(argv)
     sides = [Side("before", args.before_src.resolve(), args.before_venv.resolve()),
@@ -230,11 +238,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     built = served = None
     if not args.no_builds:
         record = work / "builds.json"
+        done = {}
         if args.reuse_builds and record.is_file():
-            built = {name: Timed(**value) for name, value in json.loads(record.read_text(encoding="utf-8")).items()}
-        else:
-            built = builds(work)
-            record.write_text(json.dumps({name: vars(value) for name, value in built.items()}), encoding="utf-8")
+            done = {name: Timed(**value) for name, value in json.loads(record.read_text(encoding="utf-8")).items()}
+        built = builds(work, done)
         served = http(sides, work / "cold", work, customer_queries())
     body = report(sizes, helps, encodes, built, served, loads, len(queries))
     print(body)
