@@ -43,7 +43,7 @@ class SearchIndex:
         self.budget_seconds = budget_seconds
         self._lock = threading.Lock()
         self._foreground = Foreground()
-        one_thread_per_process()  # the model itself is loaded by each server worker (`load_query_model`) or the first query
+        one_thread_per_process()  # the model is loaded by each server worker (`load_query_model`) or the first query
         self._generation = self._open(self._current_path())
         self._next: Path | None = None
 
