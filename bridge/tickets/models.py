@@ -1,12 +1,15 @@
-"""Database tables for tickets and for the articles that made a ticket unnecessary."""
+"""Database tables for tickets, their history of events, and the articles that made a ticket unnecessary."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Any
+
 from sqlalchemy import JSON, ForeignKey, Identity, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bridge.accounts.models import Contact, Organisation
 from bridge.db import Base, UtcDateTime, utc_now
 from bridge.tickets.status import TicketStatus
 
@@ -31,13 +34,40 @@ class Ticket(Base):
     covered: Mapped[bool]
     priority: Mapped[str] = mapped_column(String)
     status: Mapped[str] = mapped_column(String, default=TicketStatus.NEW.value, server_default=TicketStatus.NEW.value)
+    # Why support is withheld (bridge.tickets.entitlement.WithheldReason); None when it is not.
+    withheld_reason: Mapped[str | None] = mapped_column(String)
+    # Who raised it: the contact (None for an address the desk does not know) and their organisation.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey(Contact.id), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey(Organisation.id), index=True)
     query: Mapped[str | None] = mapped_column(Text)
     page: Mapped[str | None] = mapped_column(Text)
     suggested_articles: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     acknowledge_by: Mapped[datetime] = mapped_column(UtcDateTime)
-    respond_by: Mapped[datetime] = mapped_column(UtcDateTime)
+    # None while support is withheld: the response target starts only when the board releases the ticket.
+    respond_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+
+
+class TicketEvent(Base):
+    """One thing that happened to a ticket: who did it, when, and for a status change, from what to what.
+
+    Rows are only ever added (bridge.tickets.lifecycle), so the ticket's history is the list of
+    its events in order; the customer's status history and the desk's audit trail both read it.
+    """
+
+    __tablename__ = "ticket_events"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # An account's email address, or "system" for what the bridge does by itself.
+    actor: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Deflection(Base):

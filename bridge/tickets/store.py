@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bridge.db import utc_now
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.outbox import queue_mail
+from bridge.tickets.lifecycle import record_created
 from bridge.tickets.models import Ticket
 from bridge.tickets.reference import format_reference
 
@@ -82,6 +83,7 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     ticket.reference = format_reference(ticket.id, reference_prefix)
+    record_created(session, ticket, actor=ticket.email, now=now)
     queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
     return ticket
 
