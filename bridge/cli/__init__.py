@@ -1,4 +1,4 @@
-"""The `kb` command: one group, a module per room (content, serving, the search log, tickets).
+"""The `kb` command: one group, a module per room (content, serving, the search log, tickets, accounts).
 
 Each command imports what it needs when it runs, so `kb --help` and the light commands never
 load the search engine or the model.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from bridge.cli.accounts import accounts, contact, org, staff
 from bridge.cli.content import build, check
 from bridge.cli.gaps import gaps
 from bridge.cli.mail import mail
@@ -22,5 +23,5 @@ def main() -> None:
     pass
 
 
-for command in (check, build, serve, gaps, mail, tickets):
+for command in (check, build, serve, gaps, mail, tickets, org, contact, staff, accounts):
     main.add_command(command)
