@@ -17,6 +17,8 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from limits import parse as parse_rate_limit
 
+from bridge.tickets.policy.model import ENTITLEMENTS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 Parser = Callable[[str], Any]
@@ -127,6 +129,7 @@ class Settings:
     site_url: str | None = declare("KB_SITE_URL", None, "The public address of the help centre, for links in mail. Unset: `http://127.0.0.1:PORT`, the port actually served.", url_with_scheme("http", "https"))
     port: int = declare("PORT", "8000", "The port `kb serve` listens on when `--port` is not given.", whole_number(minimum=1, maximum=65535))
     support_policy: Path = declare("KB_SUPPORT_POLICY", "site_config/support.yml", "The support policy: hours, holidays, priorities, request types.", project_path)
+    entitlement: str | None = declare("KB_ENTITLEMENT", None, "Who gets support, overriding the policy's `entitlement`: `anyone`, `contacts` or `nominated`. Unset: the policy's.", choice(*ENTITLEMENTS))
     products: Path = declare("KB_PRODUCTS", "site_config/products.yml", "The product list articles and tickets may name.", project_path)
     search_log_retention_days: int = declare("KB_SEARCH_LOG_RETENTION_DAYS", "90", "How long the search log (queries, clicks, feedback; no personal data) is kept, in days.", whole_number(minimum=1))
     ticket_rate_limit: str | None = declare("KB_TICKET_RATE_LIMIT", "10/minute", "How many tickets one client may submit, e.g. `10/minute`; empty turns the limit off.", rate_limit)

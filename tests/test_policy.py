@@ -44,6 +44,7 @@ def test_shipped_policy_hours_and_holidays(shipped: SupportPolicy) -> None:
     assert shipped.holidays.extra_closed_days == (dt.date(2026, 12, 29), dt.date(2026, 12, 30), dt.date(2026, 12, 31))
     assert shipped.acknowledgement_target == BusinessHours(1)
     assert shipped.reference_prefix == "KB"
+    assert shipped.entitlement == "nominated"
 
 
 def test_shipped_policy_priorities(shipped: SupportPolicy) -> None:
@@ -101,6 +102,7 @@ def test_public_view_is_json_and_worded_for_customers(shipped: SupportPolicy) ->
 
 def test_second_desk_fits_the_same_schema(two_tier: SupportPolicy) -> None:
     assert two_tier.timezone.key == "America/New_York"
+    assert two_tier.entitlement == "anyone"  # left out of the file: the desk serves anyone
     assert two_tier.office_hours[0] == OpeningHours(dt.time(9, 0), dt.time(17, 30))
     assert two_tier.office_hours[5:] == (None, None)  # weekend left out of the file means closed
     assert (two_tier.holidays.country, two_tier.holidays.subdivision) == ("US", "NY")
@@ -211,6 +213,7 @@ def _close_every_day(data: dict[str, Any]) -> None:
         (_set("reference_prefix", "K1"), 'reference_prefix: expected 1 to 5 upper-case letters A-Z, got "K1"'),
         (_set("acknowledgement_target_hours", True), "acknowledgement_target_hours: must be a positive number"),
         (_set("priorities", []), "priorities: expected a non-empty list, got []"),
+        (_set("entitlement", "everyone"), 'entitlement: expected one of anyone, contacts, nominated, got "everyone"'),
     ],
 )
 def test_invalid_policy_names_file_and_key_path(

@@ -39,8 +39,8 @@ def test_a_ticket_is_shown_with_its_times_in_the_desks_zone(ticket_app, database
     assert "Subject         Invoice export fails" in lines
     assert "From            Ada Lovelace <ada@example.org>" in lines
     assert "Covered         NO: not covered by the support agreement, flagged" in lines
-    assert "Acknowledge by  Mon 23 Nov 2026 09:00 GMT (Europe/London)" in lines
-    assert "Respond by      Mon 23 Nov 2026 10:00 GMT (Europe/London)" in lines
+    assert "Acknowledge by  Monday 23 November 2026, 09:00 UK time" in lines
+    assert "Respond by      Monday 23 November 2026, 10:00 UK time" in lines
     assert "Query           export invoices" in lines and "Page            ledger/" in lines
     assert "  - Support credits: support/help-sheets/credits/" in lines
     assert lines[-2:] == ["  The export button does nothing.", "  I tried twice."]

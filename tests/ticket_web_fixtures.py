@@ -39,8 +39,12 @@ def valid_ticket(**changes: object) -> dict[str, object]:
 
 
 def bridge_app(built_kb: Path, database_url: str, tmp_path: Path, **settings: str) -> Flask:
-    """The bridge on the built sample kb and the given (migrated) database, mail written to tmp_path/outbox."""
-    overrides = {"KB_BUILD_DIR": str(built_kb), "KB_DATABASE_URL": database_url,
+    """The bridge on the built sample kb and the given (migrated) database, mail written to tmp_path/outbox.
+
+    It serves anyone (KB_ENTITLEMENT), so tests of the form and the API need no customer list;
+    tests/accounts/test_entitlement.py runs the shipped policy, which serves nominated contacts only.
+    """
+    overrides = {"KB_BUILD_DIR": str(built_kb), "KB_DATABASE_URL": database_url, "KB_ENTITLEMENT": "anyone",
                  "KB_OUTBOX_DIR": str(tmp_path / "outbox"), "KB_TICKET_RATE_LIMIT": "",
                  "KB_TICKET_RECIPIENT_RATE_LIMIT": "", **settings}
     return create_app(overrides)

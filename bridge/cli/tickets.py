@@ -13,6 +13,7 @@ from bridge.tickets.policy import SupportPolicy
 from bridge.tickets.reference import InvalidReference, normalise_reference
 from bridge.tickets.service import find_ticket
 from bridge.tickets.status import TicketStatus
+from bridge.tickets.times import local_time
 
 
 COMMAND = "kb tickets show"
@@ -53,7 +54,8 @@ def describe(ticket: Ticket, policy: SupportPolicy) -> str:
     priority = policy.priority(ticket.priority)
     rows = [
         ("Reference", ticket.reference),
-        ("Status", f"{TicketStatus(ticket.status).label} ({ticket.status})"),
+        ("Status", f"{TicketStatus(ticket.status).label} ({ticket.status}"
+                   f"{': ' + ticket.withheld_reason if ticket.withheld_reason else ''})"),
         ("Priority", f"{priority.label} ({priority.target.describe()})"),
         ("Subject", ticket.subject),
         ("From", f"{ticket.name} <{ticket.email}>"),
@@ -74,6 +76,8 @@ def describe(ticket: Ticket, policy: SupportPolicy) -> str:
     return "\n".join(lines)
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> str:
-    return f"{moment.astimezone(zone):%a %d %b %Y %H:%M %Z} ({zone.key})"
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    """Times as customers read them (bridge.tickets.times), with the year, which a desk looking back needs;
+    "-" for a target that is not running (a withheld ticket)."""
+    return local_time(moment, zone, year=True) if moment else "-"
 

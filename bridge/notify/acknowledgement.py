@@ -8,9 +8,7 @@ one line in the body, and every customer value is HTML-escaped in the HTML part.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from bridge.notify.compose import OutgoingMail, compose_mail
 from bridge.tickets.models import Ticket
@@ -22,32 +20,37 @@ def compose_acknowledgement(
     sender: str,
     priority_label: str,
     response_promise: str,
-    acknowledge_promise: str,
-    timezone: str,
+    respond_by: str | None,
     site_url: str,
+    ticket_url: str,
     product_name: str | None = None,
+    coverage_message: str | None = None,
+    withheld_message: str | None = None,
 ) -> OutgoingMail:
     """Build the acknowledgement for a stored ticket (it must already have its reference).
 
-    The promises are phrases that complete a sentence, as written by
-    bridge.tickets.policy's describe(): "within 2 business hours", "by close of
-    business the same day". Deadlines are shown in the desk's time zone because
-    that is the clock the desk's promises are made in. `product_name` is what
-    customers call the product (the ticket stores its key).
+    This mail is the acknowledgement, so it promises only the response: `response_promise` is a
+    phrase that completes a sentence, as bridge.tickets.policy's describe() writes it ("within 2
+    business hours"), and `respond_by` the deadline as bridge.tickets.times writes it, None while
+    support is withheld (then `withheld_message` says why and what to do). `coverage_message` tells
+    a customer whose request is not covered what happens next. `product_name` is what customers
+    call the product (the ticket stores its key). `ticket_url` is the ticket's own page, which
+    lasts as long as the ticket and asks for sign-in first.
     """
     if not ticket.reference:
         raise ValueError("the ticket has no reference yet: compose the acknowledgement after it was flushed")
-    zone = ZoneInfo(timezone)
     content = _Content(
         reference=ticket.reference,
         name=single_line(ticket.name),
         subject=single_line(ticket.subject),
         product=single_line(product_name or ticket.product),
         priority_label=priority_label,
-        acknowledge_promise=acknowledge_promise,
         response_promise=response_promise,
-        acknowledge_by=_local_time(ticket.acknowledge_by, zone),
-        respond_by=_local_time(ticket.respond_by, zone),
+        respond_by=respond_by,
+        coverage_message=coverage_message,
+        withheld_message=withheld_message,
+        description=ticket.description,
+        ticket_url=ticket_url,
         query=single_line(ticket.query) if ticket.query else None,
         page=single_line(ticket.page) if ticket.page else None,
         articles=[
@@ -82,9 +85,7 @@ def absolute_url(site_url: str, url: str) -> str:
     return f"{site_url.rstrip('/')}/{url.lstrip('/')}"
 
 
-def _local_time(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({zone.key})"
+FOLLOW = "Follow your request, add information or close it on its page (sign in with this email address when asked):"
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,18 @@ class _Content:
     subject: str
     product: str
     priority_label: str
-    acknowledge_promise: str
     response_promise: str
-    acknowledge_by: str
-    respond_by: str
+    respond_by: str | None
+    coverage_message: str | None
+    withheld_message: str | None
+    description: str
+    ticket_url: str
     query: str | None
     page: str | None
     articles: list[tuple[str, str]]
 
     def paragraphs(self) -> list[str]:
-        """The plain-text paragraphs shared by both parts, before any escaping."""
+        """The plain-text paragraphs before the customer's description, shared by both parts, before any escaping."""
         found = []
         if self.query:
             found.append(f'You searched for "{self.query}"')
@@ -115,15 +118,20 @@ class _Content:
             f"Hello {self.name},",
             f'We have your request about {self.product}: "{self.subject}".',
             f"Your reference is {self.reference}; quote it when you call or write.",
-            f"Priority: {self.priority_label}. We acknowledge every request {self.acknowledge_promise} "
-            f"and respond to {self.priority_label} requests {self.response_promise}.",
-            f"We will acknowledge your request by {self.acknowledge_by} "
-            f"and respond by {self.respond_by}.",
+            self.withheld_message or self._promise(),
+            *([f"Not covered by your support agreement: {self.coverage_message}"] if self.coverage_message else []),
             *([" ".join(found) + "."] if found else []),
         ]
 
+    def _promise(self) -> str:
+        if self.response_promise.startswith("by "):
+            return f"Priority: {self.priority_label}. We will respond {self.response_promise} ({self.respond_by})."
+        return f"Priority: {self.priority_label}. We will respond {self.response_promise}, by {self.respond_by}."
+
     def text(self) -> str:
         parts = self.paragraphs()
+        parts.append("What you told us:\n" + "\n".join(f"> {line}" for line in self.description.splitlines()))
+        parts.append(f"{FOLLOW}\n{self.ticket_url}")
         if self.articles:
             links = "\n".join(f"- {title}: {url}" for title, url in self.articles)
             parts.append(f"While you wait, these articles may already answer your question:\n{links}")
@@ -132,6 +140,9 @@ class _Content:
 
     def html(self) -> str:
         body = [f"<p>{escape(paragraph)}</p>" for paragraph in self.paragraphs()]
+        quoted = "<br>\n".join(escape(line) for line in self.description.splitlines())
+        body.append(f"<p>What you told us:</p>\n<blockquote>{quoted}</blockquote>")
+        body.append(f'<p>{escape(FOLLOW)}<br>\n<a href="{escape(self.ticket_url)}">{escape(self.ticket_url)}</a></p>')
         if self.articles:
             items = "".join(
                 f'<li><a href="{escape(url)}">{escape(title)}</a></li>' for title, url in self.articles

@@ -12,15 +12,14 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bridge.accounts.directory import contact_by_email
 from bridge.content.products import Product
-from bridge.notify.acknowledgement import compose_acknowledgement
+from bridge.notify.acknowledgement import absolute_url, compose_acknowledgement
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.headers import UnsafeHeader
 from bridge.search.query import QueryError, parse_query
@@ -29,8 +28,11 @@ from bridge.tickets.business_time import BusinessCalendar
 from bridge.tickets.idempotency import Claim
 from bridge.db import utc_now
 from bridge.tickets.models import Deflection, Ticket
-from bridge.tickets.policy import Priority, SupportPolicy
+from bridge.tickets.policy import SupportPolicy
+from bridge.tickets.entitlement import WithheldReason, withheld_message, withheld_reason
 from bridge.tickets.reference import parse_reference
+from bridge.tickets.status import TicketStatus
+from bridge.tickets.times import local_time
 from bridge.tickets.store import create_ticket, get_ticket_by_number
 from bridge.tickets.validation import (
     MAX_LENGTHS,
@@ -49,8 +51,13 @@ MIN_SUGGESTION_CHARS = 3
 # The customer's field behind each part of the acknowledgement that compose_mail may refuse.
 MAIL_FIELDS = {"to": "email", "to_name": "name", "subject": "subject"}
 
-# What customers call a desk's time zone; any other zone is named after its city ("New York time").
-ZONE_NAMES = {"Europe/London": "UK time"}
+# The customer's page for a ticket (bridge/web/account.py): it asks them to sign in first when needed.
+TICKET_PAGE = "/account/tickets/{reference}"
+
+
+def ticket_page(reference: str) -> str:
+    """The path of a ticket's own page, which lasts as long as the ticket (links in mail and on the confirmation page)."""
+    return TICKET_PAGE.format(reference=reference)
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class Receipt:
 
     reference: str
     status: str
+    status_label: str
     subject: str
     email: str
     priority: str
@@ -118,32 +126,31 @@ class Receipt:
     covered: bool
     coverage_message: str | None
     acknowledge_by: datetime
-    respond_by: datetime
+    respond_by: datetime | None  # None while support is withheld
     response_promise: str
-    respond_by_local: str
+    respond_by_local: str | None
     suggested_articles: list[dict[str, str]]
+    withheld_reason: str | None
+    withheld_message: str | None
+    page: str
     replayed: bool = False  # an earlier submission with the same idempotency key raised this ticket
 
     def as_json(self) -> dict[str, Any]:
-        """The API's 201 body; times are ISO 8601 in UTC."""
+        """The API's 201 body; times are ISO 8601 in UTC; respond_by is null while support is withheld."""
         return {
             "reference": self.reference,
             "status": self.status,
+            "status_label": self.status_label,
+            "withheld": {"reason": self.withheld_reason, "message": self.withheld_message} if self.withheld_reason else None,
             "priority": self.priority,
             "request_type": self.request_type,
             "covered": self.covered,
             "coverage_message": self.coverage_message,
             "acknowledge_by": self.acknowledge_by.isoformat(),
-            "respond_by": self.respond_by.isoformat(),
+            "respond_by": self.respond_by.isoformat() if self.respond_by else None,
             "suggested_articles": self.suggested_articles,
+            "url": self.page,
         }
-
-
-def local_due_time(moment: datetime, zone: ZoneInfo) -> str:
-    """A deadline as the customer reads it: "Monday 23 November, 10:00 UK time"."""
-    local = moment.astimezone(zone)
-    name = ZONE_NAMES.get(zone.key) or f"{zone.key.rpartition('/')[2].replace('_', ' ')} time"
-    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M} {name}"
 
 
 def find_ticket(session: Session, text: str, prefix: str) -> Ticket | None:
@@ -207,15 +214,20 @@ class TicketDesk:
             draft = dataclasses.replace(draft, suggested_articles=[s.stored() for s in self.suggest(draft.subject)])
         priority = self.policy.priority(draft.priority)
         request_type = self.policy.request_type(draft.request_type)
+        contact = contact_by_email(session, draft.email)
+        withheld = withheld_reason(self.policy.entitlement, contact, draft.product,
+                                   today=moment.astimezone(self.policy.timezone).date())
         try:
             ticket = create_ticket(
                 session,
                 draft,
                 reference_prefix=self.policy.reference_prefix,
                 acknowledge_by=self.calendar.due(moment, self.policy.acknowledgement_target),
-                respond_by=self.calendar.due(moment, priority),
+                respond_by=None if withheld else self.calendar.due(moment, priority),
                 covered=request_type.covered,
-                compose_mail=partial(self._acknowledgement, priority=priority),
+                compose_mail=self._acknowledgement,
+                contact=contact,
+                withheld=withheld,
             )
             if claim is not None:
                 claim.record(session, ticket, moment)
@@ -235,12 +247,24 @@ class TicketDesk:
     def find(self, session: Session, text: str) -> Ticket | None:
         return find_ticket(session, text, self.policy.reference_prefix)
 
+    def product_name(self, key: str) -> str:
+        """What customers call the product whose key a ticket stores."""
+        return next((product.name for product in self.products if product.key == key), key)
+
+    def withheld_message(self, ticket: Ticket) -> str | None:
+        """Why support is withheld from this ticket and what to do, or None when it is not withheld."""
+        if ticket.withheld_reason is None:
+            return None
+        return withheld_message(WithheldReason(ticket.withheld_reason), email=ticket.email,
+                                product_name=self.product_name(ticket.product))
+
     def receipt(self, ticket: Ticket) -> Receipt:
         priority = self.policy.priority(ticket.priority)
         request_type = self.policy.request_type(ticket.request_type)
         return Receipt(
             reference=ticket.reference,
             status=ticket.status,
+            status_label=TicketStatus(ticket.status).label,
             subject=ticket.subject,
             email=ticket.email,
             priority=priority.key,
@@ -252,8 +276,11 @@ class TicketDesk:
             acknowledge_by=ticket.acknowledge_by,
             respond_by=ticket.respond_by,
             response_promise=priority.target.describe(),
-            respond_by_local=local_due_time(ticket.respond_by, self.policy.timezone),
+            respond_by_local=local_time(ticket.respond_by, self.policy.timezone) if ticket.respond_by else None,
             suggested_articles=list(ticket.suggested_articles),
+            withheld_reason=ticket.withheld_reason,
+            withheld_message=self.withheld_message(ticket),
+            page=ticket_page(ticket.reference),
         )
 
     def record_deflection(self, session: Session, values: Mapping[str, str]) -> None:
@@ -274,16 +301,19 @@ class TicketDesk:
                 links.setdefault(link.url, {"title": link.title, "url": link.url})
         return list(links.values())
 
-    def _acknowledgement(self, ticket: Ticket, *, priority: Priority) -> OutgoingMail:
+    def _acknowledgement(self, ticket: Ticket) -> OutgoingMail:
+        receipt = self.receipt(ticket)
         return compose_acknowledgement(
             ticket,
             sender=self._mail.sender,
-            priority_label=priority.label,
-            response_promise=priority.target.describe(),
-            acknowledge_promise=self.policy.acknowledgement_target.describe(),
-            timezone=self.policy.timezone.key,
+            priority_label=receipt.priority_label,
+            response_promise=receipt.response_promise,
+            respond_by=receipt.respond_by_local,
             site_url=self._mail.site_url,
-            product_name=next((p.name for p in self.products if p.key == ticket.product), ticket.product),
+            ticket_url=absolute_url(self._mail.site_url, receipt.page),
+            product_name=self.product_name(ticket.product),
+            coverage_message=receipt.coverage_message,
+            withheld_message=receipt.withheld_message,
         )
 
 

@@ -14,12 +14,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bridge.accounts.models import Contact
 from bridge.db import utc_now
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.outbox import queue_mail
 from bridge.tickets.lifecycle import record_created
 from bridge.tickets.models import Ticket
+from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.reference import format_reference
+from bridge.tickets.status import TicketStatus
 
 ACKNOWLEDGEMENT = "acknowledgement"
 
@@ -40,10 +43,18 @@ class NewTicket:
     suggested_articles: Sequence[Mapping[str, str]] = ()
 
 
-def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, respond_by: datetime,
-               now: datetime) -> Ticket:
-    """The row for a submission, before it is stored: no id or reference yet."""
+def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, respond_by: datetime | None,
+               now: datetime, contact: Contact | None = None, withheld: WithheldReason | None = None) -> Ticket:
+    """The row for a submission, before it is stored: no id or reference yet.
+
+    It belongs to the contact who raised it and their organisation (neither for an unknown
+    address); a withheld ticket starts as `withheld`, with its reason and no response target.
+    """
     return Ticket(
+        status=TicketStatus.WITHHELD.value if withheld else TicketStatus.NEW.value,
+        withheld_reason=withheld.value if withheld else None,
+        contact_id=contact.id if contact else None,
+        organisation_id=contact.organisation_id if contact else None,
         email=draft.email,
         name=draft.name,
         product=draft.product,
@@ -68,9 +79,11 @@ def create_ticket(
     *,
     reference_prefix: str,
     acknowledge_by: datetime,
-    respond_by: datetime,
+    respond_by: datetime | None,
     covered: bool,
     compose_mail: Callable[[Ticket], OutgoingMail],
+    contact: Contact | None = None,
+    withheld: WithheldReason | None = None,
 ) -> Ticket:
     """Add a ticket and its queued acknowledgement to the session; the caller commits.
 
@@ -79,11 +92,13 @@ def create_ticket(
     mail fails, the error propagates and the caller's transaction is rolled back.
     """
     now = utc_now()
-    ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now)
+    ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now,
+                        contact=contact, withheld=withheld)
     session.add(ticket)
     session.flush()
     ticket.reference = format_reference(ticket.id, reference_prefix)
-    record_created(session, ticket, actor=ticket.email, now=now)
+    record_created(session, ticket, actor=ticket.email, now=now,
+                   detail={"withheld_reason": withheld.value} if withheld else None)
     queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
     return ticket
 

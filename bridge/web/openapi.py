@@ -14,6 +14,7 @@ from flask import Blueprint, jsonify
 
 from bridge.search.query import MAX_QUERY_LENGTH
 from bridge.tickets.idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_LIFETIME, MAX_KEY_LENGTH
+from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LENGTHS, MAX_SUGGESTED_ARTICLES
 from bridge.web.errors import ApiError
 from bridge.web.search_api import MAX_LIMIT, get_index
@@ -276,19 +277,31 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
         },
         "TicketCreated": {
             "type": "object",
-            "required": ["reference", "status", "priority", "request_type", "covered", "coverage_message",
-                         "acknowledge_by", "respond_by", "suggested_articles"],
+            "required": ["reference", "status", "status_label", "withheld", "priority", "request_type", "covered",
+                         "coverage_message", "acknowledge_by", "respond_by", "suggested_articles", "url"],
             "properties": {
                 "reference": {"type": "string", "pattern": f"^{support['reference_prefix']}-[0-9]{{7,}}-[0-9]$",
                               "description": "Quote it when you call or write."},
-                "status": {"enum": ["new"]},
+                "status": {"enum": ["new", "withheld"],
+                           "description": "withheld: stored, but support is withheld until the desk releases it."},
+                "status_label": {"type": "string", "description": "The status in the customer's words."},
+                "withheld": {
+                    "anyOf": [{"type": "null"}, {
+                        "type": "object", "required": ["reason", "message"],
+                        "properties": {"reason": {"enum": [reason.value for reason in WithheldReason]},
+                                       "message": {"type": "string", "description": "Why, and what to do."}},
+                    }],
+                    "description": "Why support is withheld (the policy's entitlement), or null.",
+                },
                 "priority": {"enum": keys["priorities"]},
                 "request_type": {"enum": keys["request_types"]},
                 "covered": {"type": "boolean"},
                 "coverage_message": {**nullable_text, "description": "What happens next, when the type is not covered."},
                 "acknowledge_by": {"type": "string", "format": "date-time"},
-                "respond_by": {"type": "string", "format": "date-time"},
+                "respond_by": {"type": ["string", "null"], "format": "date-time",
+                               "description": "null while support is withheld: the target starts when it is released."},
                 "suggested_articles": {"type": "array", "items": article},
+                "url": {"type": "string", "description": "The ticket's own page (sign-in first), which lasts."},
             },
         },
     }

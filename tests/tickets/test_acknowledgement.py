@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from ticket_samples import ACKNOWLEDGE_BY, RESPOND_BY, compose, draft
+from ticket_samples import ACKNOWLEDGE_BY, RESPOND_BY, SENDER, SITE_URL, compose, draft
 
+from bridge.notify.acknowledgement import compose_acknowledgement
 from bridge.notify.compose import parse_mail
 from bridge.tickets.models import Ticket
 from bridge.tickets.store import new_ticket
@@ -26,17 +27,45 @@ def composed(ticket: Ticket) -> EmailMessage:
     return parse_mail(compose(ticket).message)
 
 
-def test_deadlines_are_shown_in_the_desks_local_time() -> None:
-    summer = stored_ticket(
-        acknowledge_by=datetime(2026, 7, 1, 8, 0, tzinfo=UTC), respond_by=datetime(2026, 7, 2, 12, 15, tzinfo=UTC)
-    )
+def test_the_acknowledgement_promises_the_response_and_not_another_acknowledgement() -> None:
+    text = composed(stored_ticket()).get_body(("plain",)).get_content()
 
-    text = composed(summer).get_body(("plain",)).get_content()
+    assert "Priority: High. We will respond within 4 business hours, by Monday 23 November, 14:30 UK time." in text
+    assert "acknowledge" not in text.lower()
+    assert "Europe/London" not in text
 
-    assert "by Wednesday 1 July 2026, 09:00 (Europe/London)" in text
-    assert "by Thursday 2 July 2026, 13:15 (Europe/London)" in text
-    assert "Priority: High. We acknowledge every request within 1 business hour" in text
-    assert "respond to High requests within 4 business hours" in text
+
+def test_it_quotes_what_the_customer_wrote_and_links_the_tickets_own_page() -> None:
+    mail = composed(stored_ticket(description="The export button does nothing.\nI tried <twice>."))
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+
+    assert "What you told us:\n> The export button does nothing.\n> I tried <twice>." in text
+    assert "\nhttps://help.example.com/account/tickets/KB-0000123-K\n" in text
+    assert "I tried &lt;twice&gt;." in html
+    assert 'href="https://help.example.com/account/tickets/KB-0000123-K"' in html
+
+
+def test_a_request_that_is_not_covered_says_what_happens_next() -> None:
+    mail = compose_acknowledgement(stored_ticket(), sender=SENDER, priority_label="High",
+                                   response_promise="within 4 business hours", respond_by="Monday 23 November, 14:30 UK time",
+                                   site_url=SITE_URL, ticket_url=f"{SITE_URL}/account/tickets/KB-0000123-K",
+                                   coverage_message="Training is not covered by your support agreement.")
+    text = parse_mail(mail.message).get_body(("plain",)).get_content()
+
+    assert "Not covered by your support agreement: Training is not covered by your support agreement." in text
+
+
+def test_a_withheld_request_says_why_and_promises_no_response_time() -> None:
+    mail = compose_acknowledgement(stored_ticket(respond_by=None), sender=SENDER, priority_label="High",
+                                   response_promise="within 4 business hours", respond_by=None, site_url=SITE_URL,
+                                   ticket_url=f"{SITE_URL}/account/tickets/KB-0000123-K",
+                                   withheld_message="Your request is on hold: ask to be nominated.")
+    text = parse_mail(mail.message).get_body(("plain",)).get_content()
+
+    assert "Your reference is KB-0000123-K" in text
+    assert "Your request is on hold: ask to be nominated." in text
+    assert "We will respond" not in text
 
 
 def test_the_email_recalls_the_search_that_led_to_the_ticket() -> None:

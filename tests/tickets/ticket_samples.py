@@ -26,9 +26,9 @@ def compose(ticket: Ticket) -> EmailMessage:
         sender=SENDER,
         priority_label="High",
         response_promise="within 4 business hours",
-        acknowledge_promise="within 1 business hour",
-        timezone="Europe/London",
+        respond_by="Monday 23 November, 14:30 UK time",
         site_url=SITE_URL,
+        ticket_url=f"{SITE_URL}/account/tickets/{ticket.reference}",
     )
 
 

@@ -2,6 +2,7 @@
 from bridge.tickets.policy.loader import load_policy
 from bridge.tickets.policy.model import (
     COLOURS,
+    ENTITLEMENTS,
     WEEKDAYS,
     BusinessDays,
     BusinessHours,
@@ -14,5 +15,5 @@ from bridge.tickets.policy.model import (
     Target,
 )
 
-__all__ = ["COLOURS", "WEEKDAYS", "BusinessDays", "BusinessHours", "OpeningHours", "PolicyError", "Priority",
+__all__ = ["COLOURS", "ENTITLEMENTS", "WEEKDAYS", "BusinessDays", "BusinessHours", "OpeningHours", "PolicyError", "Priority",
            "PublicHolidays", "RequestType", "SupportPolicy", "Target", "load_policy"]

@@ -24,6 +24,7 @@ import yaml
 
 from bridge.tickets.policy.model import (
     COLOURS,
+    ENTITLEMENTS,
     WEEKDAYS,
     BusinessDays,
     BusinessHours,
@@ -105,13 +106,14 @@ _TOP_LEVEL_KEYS = (
     "priorities",
     "request_types",
 )
+_OPTIONAL_TOP_LEVEL_KEYS = ("entitlement",)
 
 
 def _policy(data: object) -> SupportPolicy:
     """Validate in file order, so the first error reported is the first one the editor meets."""
     if not isinstance(data, Mapping):
         raise _Invalid("(top level)", f"expected a mapping of settings, got {_shown(data)}")
-    _check_keys(data, "", required=_TOP_LEVEL_KEYS)
+    _check_keys(data, "", required=_TOP_LEVEL_KEYS, optional=_OPTIONAL_TOP_LEVEL_KEYS)
     timezone = _timezone(data["timezone"], "timezone")
     office_hours = _office_hours(data["office_hours"], "office_hours")
     public_holidays = _holidays(data["holidays"], "holidays")
@@ -120,6 +122,7 @@ def _policy(data: object) -> SupportPolicy:
     priorities = _unique_keys(_list(data["priorities"], "priorities", _priority), "priorities")
     default_priority = _default_priority(data["default_priority"], priorities)
     request_types = _unique_keys(_list(data["request_types"], "request_types", _request_type), "request_types")
+    entitlement = _entitlement(data.get("entitlement", "anyone"), "entitlement")
     return SupportPolicy(
         timezone=timezone,
         office_hours=office_hours,
@@ -129,6 +132,7 @@ def _policy(data: object) -> SupportPolicy:
         priorities=priorities,
         default_priority=default_priority,
         request_types=request_types,
+        entitlement=entitlement,
     )
 
 
@@ -281,6 +285,12 @@ def _priority(value: object, where: str) -> Priority:
         description=_text(item["description"], f"{where}.description"),
         target=_target(item, where),
     )
+
+
+def _entitlement(value: object, where: str) -> str:
+    if not isinstance(value, str) or value not in ENTITLEMENTS:
+        raise _Invalid(where, f"expected one of {', '.join(ENTITLEMENTS)}, got {_shown(value)}")
+    return value
 
 
 def _colour(value: object, where: str) -> str:

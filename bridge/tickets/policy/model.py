@@ -14,6 +14,9 @@ import holidays
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 COLOURS = ("red", "amber", "green")
+# Who is entitled to support (bridge.tickets.entitlement): anyone who writes, any contact of a
+# customer organisation, or only its nominated contacts.
+ENTITLEMENTS = ("anyone", "contacts", "nominated")
 
 
 class PolicyError(ValueError):
@@ -111,6 +114,7 @@ class SupportPolicy:
     priorities: tuple[Priority, ...]  # most severe first
     default_priority: Priority
     request_types: tuple[RequestType, ...]
+    entitlement: str = "anyone"  # one of ENTITLEMENTS
 
     def priority(self, key: str) -> Priority:
         """Look a priority up by key; KeyError lists the valid keys because the key usually comes from a form."""
