@@ -95,10 +95,9 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 120) -> 
 
 @pytest.fixture(scope="session")
 def served_kb(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`kb serve` (gunicorn) on the built sample kb, as `make run` starts it but serving anyone; yields its base URL."""
+    """`kb serve` (gunicorn) on the built sample kb, as `make run` starts it; yields its base URL."""
     port = free_port()
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}",
-           "KB_ENTITLEMENT": "anyone",
            "KB_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox"))}
     process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(built_kb)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

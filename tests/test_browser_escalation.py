@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from click.testing import CliRunner
 
+from bridge.cli import main
 from tests.conftest import free_port, wait_until_up
 from tests.tickets.smtp_recorder import RecordingHandler
 
@@ -52,6 +54,12 @@ def desk(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[D
     port = free_port()
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}",
            "KB_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}", "KB_MAIL_FROM": "Help Centre <support@example.com>"}
+    # The shipped policy serves nominated contacts only: Ada is one, added as the desk would add her.
+    for command in (["org", "add", "example", "--name", "Example Ltd", "--products", "support,ledger,rota",
+                     "--paid-until", "2099-12-31"],
+                    ["contact", "add", "ada@example.org", "--org", "example", "--name", "Ada Lovelace", "--nominated"]):
+        added = CliRunner().invoke(main, command, env={"KB_DATABASE_URL": env["KB_DATABASE_URL"]})
+        assert added.exit_code == 0, added.output
     process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(built_kb)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"
