@@ -125,7 +125,7 @@ def check_kb(kb_dir: Path, products: set[str]) -> list[Problem]:
             titles[path] = (front.data["title"].strip(), front.key_lines["title"])
     problems += duplicate_title_problems(titles, kb_dir)
     order = {path: number for number, path in enumerate(files)}
-    problems.sort(key=lambda problem: (order[problem.path], problem.line))
+    problems.sort(key=lambda problem: (order.get(problem.path, -1), problem.line))  # links leaving kb/ first
     return problems + synonym_problems(kb_dir / SYNONYMS_FILE)
 
 
