@@ -250,13 +250,13 @@ def free_port() -> int:
 @contextmanager
 def served(build: Build, work: Path, settings: dict[str, str] | None = None, python: str = sys.executable,
            cwd: Path = PROJECT) -> Iterator[Callable[[str], None]]:
-    """`kb serve` (gunicorn, 2 workers) on the build; yields a function that sends one query and checks the answer.
+    """`kb serve` (gunicorn, 2 workers, search rate limit off) on the build; yields a function that sends one query and checks the answer.
 
     `python` and `cwd` are this checkout's by default; another checkout's serve it with its own code.
     """
     port = free_port()
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{work / f'bench-{build.scale}x.sqlite3'}",
-           "KB_OUTBOX_DIR": str(work / "outbox"), **(settings or {})}
+           "KB_OUTBOX_DIR": str(work / "outbox"), "KB_SEARCH_RATE_LIMIT": "", **(settings or {})}
     server = subprocess.Popen([python, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(build.out)],
                               cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

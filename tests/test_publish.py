@@ -136,7 +136,9 @@ def served_out(kb_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     set_marker(kb_copy, "build0")
     build_site(kb_copy, out, strict=False)
     port = free_port()
-    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox")}
+    # The fetchers below search without pause: the search rate limit would answer them 429.
+    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
+           "KB_SEARCH_RATE_LIMIT": ""}
     process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(out)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"

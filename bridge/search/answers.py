@@ -1,10 +1,10 @@
 """From the fused ranking to what the customer sees: the hits with their snippets, and `confident`.
 
-Both read the sections' stored fields, so they run under the generation's lock; neither ranks.
+All read the sections' stored fields, so they run under the generation's lock.
 """
 from __future__ import annotations
 
-from bridge.search.confidence import NEIGHBOURS, Evidence, is_confident
+from bridge.search.confidence import NEIGHBOURS, SMALL_HELP_CENTRE, Evidence, is_confident
 from bridge.search.fusion import Fused
 from bridge.search.generation import Generation, GenerationPostings, stem_word
 from bridge.search.planner import PAIRS, QueryPlan
@@ -12,6 +12,23 @@ from bridge.search.query import ParsedQuery
 from bridge.search.ranking import Ranked, Ranking
 from bridge.search.snippets import snippet, word_pattern
 from bridge.search.types import Hit
+
+
+def articles_first(generation: Generation, postings: GenerationPostings, query: ParsedQuery,
+                   fused: list[Fused]) -> list[Fused]:
+    """The fused list with listing pages (the home page, a section's page) after every article.
+
+    A listing page names every article's subject (and an error code as an example) in passing,
+    so it matches many queries without answering them. Asked for by name ("getting support",
+    "what is ledger": every topic word in its title), it is the answer and keeps its place.
+    """
+    topic = set() if query.codes else generation.words(" ".join(query.topic_words))
+
+    def after_articles(item: Fused) -> bool:
+        return bool(generation.listing[item.doc]) and not (
+            topic and topic <= generation.words(postings.stored(item.doc)["title"]))
+
+    return [item for item in fused if not after_articles(item)] + [item for item in fused if after_articles(item)]
 
 
 def marked_words(planned: QueryPlan, postings: GenerationPostings) -> frozenset[str]:
@@ -39,12 +56,16 @@ def hits(postings: GenerationPostings, planned: QueryPlan, fused: list[Fused]) -
 
 
 def confident(generation: Generation, postings: GenerationPostings, query: ParsedQuery, planned: QueryPlan,
-              words: Ranking, cosine: float) -> bool:
-    """Whether the results answer the query, from the closest section's cosine and the word ranking's evidence."""
+              words: Ranking, closest: int | None, cosine: float) -> bool:
+    """Whether the results answer the query, from the closest section's (`closest`) cosine and the word ranking."""
     literal = len(query.topic_words) <= 1 or bool(query.codes)
-    if not literal or not words.hits:  # the word evidence decides only for a literal query: not read otherwise
+    if not words.hits:
         return is_confident(Evidence(cosine=cosine, literal=literal))
     best: Ranked = words.hits[0]
+    if not literal:
+        agree = closest is not None and generation.article_of[closest] == generation.article_of[best.doc]
+        return is_confident(Evidence(cosine=cosine, coverage=best.coverage, agree=bool(agree),
+                                     small=generation.article_count <= SMALL_HELP_CENTRE))
     top = [postings.stored(hit.doc) for hit in words.hits[:NEIGHBOURS]]
     in_title = generation.title_terms(f"{top[0]['title']}\n{top[0]['section']}")
     in_heading = [weight for concept, weight, matched in zip(planned.plan.concepts, words.weights, best.matched)

@@ -30,6 +30,7 @@ from bridge.search.cache import LRUCache
 from bridge.search.layout import SYNONYMS_FILE, read_meta
 from bridge.search.meaning import from_bytes, query_vector
 from bridge.search.pacing import never_wait, paced
+from bridge.search.pages import LISTING, PAGE_FIELD
 from bridge.search.planner import CONTENT, PAIRS
 from bridge.search.ranking import Term, idf
 from bridge.search.spelling import variants
@@ -169,6 +170,10 @@ class Generation:
         self.averages = {field: searcher.field_length(field) / max(self.documents, 1) or 1.0 for field in lengths}
         self.norms = {field: K1 * (1 - B + B * np.array(values, dtype=np.float64) / self.averages[field])
                       for field, values in lengths.items()}
+        self.listing = np.zeros(self.documents, dtype=bool)
+        if PAGE_FIELD in self.index.schema.names():  # an index written before listing pages were told apart has none
+            self.listing[np.frombuffer(read_postings(searcher.reader().leaf_readers(), PAGE_FIELD, LISTING).docs,
+                                       dtype=np.int32)] = True
         if self.documents:
             searcher.stored_fields(0)  # opens the stored-fields file now, not on the first query
 
@@ -216,6 +221,10 @@ class Generation:
     def normalise(self, text: str) -> tuple[str, ...]:
         """Tokens of `text` as the index stores them (lower case, stemmed), stop words kept."""
         return tuple(token.text for token in self.word_chain(text))
+
+    def words(self, text: str) -> set[str]:
+        """The `content` terms of `text`: stemmed, without stop words."""
+        return {token.text for token in self.analyzer(text)}
 
     def title_terms(self, text: str) -> set[str]:
         """The `content` and `pairs` terms of `text`, to tell which query terms a heading holds."""

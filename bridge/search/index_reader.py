@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bridge.search.answers import confident, hits
+from bridge.search.answers import articles_first, confident, hits
 from bridge.search.budget import SEARCH_BUDGET_SECONDS, Budget
 from bridge.search.fusion import CANDIDATES, MEANING_WEIGHT, WORDS_WEIGHT, fuse, meaning_scores
 from bridge.search.generation import Generation, GenerationPostings
@@ -144,7 +144,8 @@ class SearchIndex:
                          generation.article_of, limit)
             cosine = float(by_meaning[meaning[0]]) if meaning else 0.0
             with generation.lock:
-                shown = hits(postings, planned, fused)
-                is_answer = bool(fused) and confident(generation, postings, query, planned, words, cosine)
+                shown = hits(postings, planned, articles_first(generation, postings, query, fused))
+                is_answer = bool(fused) and confident(generation, postings, query, planned, words,
+                                                       meaning[0] if meaning else None, cosine)
         return SearchResults(query=query.text, total=generation.articles_in(words.matching | (by_meaning > 0)),
                              hits=shown, suggestion=planned.suggestion, confident=is_answer)

@@ -31,6 +31,7 @@ from bridge.search.layout import (
     write_meta,
 )
 from bridge.search.meaning import VECTOR_BYTES, Progress, model_name, no_progress, section_text, section_vectors
+from bridge.search.pages import ARTICLE, LISTING, PAGE_FIELD
 from bridge.search.types import Section
 from bridge.search.vector_cache import VectorCache
 
@@ -52,6 +53,7 @@ def build_schema() -> Schema:
     an error code such as `550 5.7.1` becomes one term lookup. No positions are stored; the parts
     are stored for display only; `spell_content` (unstemmed words) feeds "did you mean". Words
     are cut by `TOKEN`, pinned rather than left to the Whoosh distribution (decision 0001).
+    `page` tells a listing page's sections from an article's (`bridge.search.pages`).
     `meaning` holds the section's sentence vector (`bridge.search.meaning`) as a fixed-width
     column, so it stays aligned with its document through incremental updates and merges.
     """
@@ -65,6 +67,7 @@ def build_schema() -> Schema:
         tags=STORED(),
         product=ID(stored=True),
         type=ID(stored=True),
+        **{PAGE_FIELD: ID()},
         position=STORED(),
         content=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False, spelling=True),
         headings=TEXT(analyzer=StemmingAnalyzer(expression=TOKEN), phrase=False),
@@ -86,6 +89,7 @@ def section_document(section: Section, vector: bytes) -> dict:
         "product": section.product,
         "type": section.type,
         "position": section.position,
+        PAGE_FIELD: LISTING if section.listing else ARTICLE,
         "content": "\n".join([section.title, section.heading, *section.tags, section.summary, section.text]),
         "headings": "\n".join([section.title, section.heading, section.summary]),
         "pairs": "\n".join([section.title, section.heading, *section.tags, section.text]),
@@ -96,7 +100,7 @@ def section_document(section: Section, vector: bytes) -> dict:
 # A section with every field set: its document shows whether `section_document` maps fields differently.
 PROBE = Section(article_url="probe/", url="probe/#part", title="Probe title", heading="Probe heading",
                 text="Probe text, with words.", product="probe", type="help-sheet", summary="Probe summary",
-                tags=("probe", "tags"), position=1)
+                tags=("probe", "tags"), position=1, listing=True)
 
 
 def _describe(value: object) -> object:

@@ -6,12 +6,26 @@ so each field falls back in a documented order rather than failing the build.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
 from bridge.search.sections import split_sections
 from bridge.search.types import Section
 
 DEFAULT_TYPE = "article"
+# MkDocs makes these the page of their folder: the home page, or a section's page.
+INDEX_PAGES = frozenset({"index", "readme"})
+# The index field that tells a listing page's sections from an article's, and its two values.
+PAGE_FIELD, LISTING, ARTICLE = "page", "listing", "article"
+
+
+def is_listing_page(src_uri: str) -> bool:
+    """True for a folder's own page (`index.md`, `README.md`), which mostly lists the folder's articles.
+
+    It names every article's subject in passing, so it matches many queries without answering
+    them; search shows it after the articles unless asked for it by name.
+    """
+    return PurePosixPath(src_uri).stem.lower() in INDEX_PAGES
 
 
 def article_product(meta: Mapping[str, Any], src_uri: str) -> str:
@@ -41,6 +55,7 @@ def page_sections(*, url: str, src_uri: str, title: str, meta: Mapping[str, Any]
     summary = str(meta.get("summary") or meta.get("description") or "").strip()
     kind = str(meta.get("type") or DEFAULT_TYPE)
     tags = article_tags(meta)
+    listing = is_listing_page(src_uri)
     sections = []
     for position, raw in enumerate(split_sections(html)):
         sections.append(
@@ -55,6 +70,7 @@ def page_sections(*, url: str, src_uri: str, title: str, meta: Mapping[str, Any]
                 summary=summary,
                 tags=tags,
                 position=position,
+                listing=listing,
             )
         )
     return sections

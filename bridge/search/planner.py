@@ -110,22 +110,32 @@ class _Planner:
     def _word(self, typed: str, stem: str) -> Concept:
         """A word and, when it looks misspelt, the indexed words one or two typos away.
 
-        A word no article contains as typed is a typo when a word within reach is (even if its
-        stem matches: "sinc" stems like "since" but meant "sync"); a word in a handful of
-        articles is one only next to a far commoner word ("calender" beside "calendar").
+        A word no article contains as typed is a typo when a word within reach is; a word in a
+        handful of articles is one only next to a far commoner word ("calender" beside
+        "calendar"). A word within reach that stems like the typed one is another form of it,
+        which the index already matches ("included" and "include"), never a correction; but a
+        typed word may stem like a real word it is not ("sinc" like "since", meant "sync").
+        The correction is suggested only when it finds more than what was typed.
         """
         alternatives = [Alternative((Term(CONTENT, stem),))]
         distance = typos_allowed(typed)
         seen = self.lexicon.word_frequency(typed) if distance else 0
         if distance and seen <= RARE_WORD and self._may_look_up_typos():
-            variants = closest(typed, self.lexicon.similar_words(typed, distance, self.budget.spent), FUZZY_VARIANTS)
+            nearby = self.lexicon.similar_words(typed, distance, self.budget.spent)
+            variants = [(word, hops) for word, hops in closest(typed, nearby, FUZZY_VARIANTS)
+                        if self._stem(word) != stem]
             if variants and (seen == 0 or self._much_commoner(variants[0][0], seen)):
-                self.corrections[typed] = variants[0][0]
-                stems = dict.fromkeys((self.lexicon.tokens(word)[0][1], FUZZY_WEIGHTS[hops]) for word, hops in variants)
-                alternatives += [Alternative((Term(CONTENT, variant),), weight) for variant, weight in stems if variant != stem]
+                best = self._stem(variants[0][0])
+                if self.lexicon.frequency(Term(CONTENT, best)) > self.lexicon.frequency(Term(CONTENT, stem)):
+                    self.corrections[typed] = variants[0][0]
+                stems = dict.fromkeys((self._stem(word), FUZZY_WEIGHTS[hops]) for word, hops in variants)
+                alternatives += [Alternative((Term(CONTENT, variant),), weight) for variant, weight in stems]
                 if not self.lexicon.frequency(Term(CONTENT, stem)):
                     self.guessed.add(len(self.concepts))
         return Concept(typed, tuple(alternatives))
+
+    def _stem(self, word: str) -> str:
+        return self.lexicon.tokens(word)[0][1]
 
     def _may_look_up_typos(self) -> bool:
         """True while this query has typo lookups left: fewer than `TYPO_WORDS` so far and budget left."""
@@ -138,10 +148,19 @@ class _Planner:
         return self.lexicon.word_frequency(variant) >= COMMON_NEIGHBOUR * seen
 
     def suggestion(self) -> str | None:
+        """The query as the customer typed it, each misspelt word replaced; the other words keep their case."""
         if not self.corrections:
             return None
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, self.corrections)) + r")\b")
-        return pattern.sub(lambda match: self.corrections[match.group(1)], self.query.text)
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, self.corrections)) + r")\b", re.IGNORECASE)
+        return pattern.sub(lambda match: _same_case(match.group(1), self.corrections[match.group(1).lower()]),
+                           self.query.typed or self.query.text)
+
+
+def _same_case(typed: str, correction: str) -> str:
+    """`correction` written as `typed` was: upper case, capitalised, or lower case."""
+    if typed.isupper() and len(typed) > 1:
+        return correction.upper()
+    return correction.capitalize() if typed[:1].isupper() else correction
 
 
 def plan_query(query: ParsedQuery, lexicon: Lexicon, synonyms: Synonyms, budget: Budget | None = None) -> QueryPlan:

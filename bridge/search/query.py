@@ -51,9 +51,12 @@ def is_code(word: str) -> bool:
 
 @dataclass(frozen=True)
 class ParsedQuery:
+    """`text` is the query as recorded and searched (lower case); `typed` keeps the customer's case, for "did you mean"."""
+
     text: str
     words: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...] = ()
+    typed: str = ""
 
     @property
     def all_words(self) -> tuple[str, ...]:
@@ -115,4 +118,4 @@ def parse_query(raw: str | None) -> ParsedQuery:
     words = tuple(WORD.findall(QUOTED.sub(" ", text))) + tuple(w for ws in single_quoted for w in ws)
     if not words and not phrases:
         raise QueryError("q has no words to search for")
-    return ParsedQuery(text=text, words=words, phrases=phrases)
+    return ParsedQuery(text=text, words=words, phrases=phrases, typed=" ".join(raw.split()))

@@ -20,6 +20,8 @@ class Section:
     summary: str = ""
     tags: tuple[str, ...] = ()
     position: int = 0
+    # A home or section page (index.md, README.md): it mostly lists other articles (see `is_listing_page`).
+    listing: bool = False
 
 
 @dataclass(frozen=True)
