@@ -9,6 +9,7 @@ on, and fonts come from the reader's system, never from a third-party host.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from jinja2 import Environment
@@ -44,12 +45,13 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         self.nav: Navigation | None = None
         # The hash of every inline script this build writes: the bridge's Content-Security-Policy allows these only.
         self.script_hashes: set[str] = set()
+        self.model_loading: threading.Thread | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
             raise PluginError(f"kb-bridge: theme.name is {config.theme.name!r} in {config.config_file_path}; "
                               "the help centre needs 'material'")
-        preload()  # the sentence model loads while MkDocs renders, so the index step does not wait for it
+        self.model_loading = preload()  # the model loads while MkDocs renders, so the index step does not wait for it
         config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
         _no_font_from_elsewhere(config)
         for extension in MARKDOWN_EXTENSIONS:
@@ -97,6 +99,16 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         write_hashes(site_dir, self.script_hashes)
         index_root = Path(self.config.index_dir) if self.config.index_dir else site_dir.parent / "index"
         self.collector.stage(index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
+        self._model_loaded()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._model_loaded()
+
+    def _model_loaded(self) -> None:
+        """Wait for the model's background load (see `preload`): the process may exit next."""
+        if self.model_loading is not None:
+            self.model_loading.join()
+            self.model_loading = None
 
 
 def _add_pages(files: Files, pages_dir: Path, config: MkDocsConfig) -> None:

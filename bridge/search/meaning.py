@@ -125,9 +125,16 @@ def load_query_model() -> None:
     encoder(QUERY_THREADS)
 
 
-def preload(threads: int = BUILD_THREADS) -> None:
-    """Start loading a session in the background, so it is ready when it is first needed."""
-    threading.Thread(target=encoder, args=(threads,), name="load sentence model", daemon=True).start()
+def preload(threads: int = BUILD_THREADS) -> threading.Thread:
+    """Start loading a session in the background, so it is ready when it is first needed.
+
+    Join the thread before the process exits: ONNX Runtime aborts the process (SIGABRT) when the
+    interpreter shuts down while a session is still being created, e.g. after a build whose
+    vectors all came from the cache.
+    """
+    thread = threading.Thread(target=encoder, args=(threads,), name="load sentence model", daemon=True)
+    thread.start()
+    return thread
 
 
 def model_name() -> str:
