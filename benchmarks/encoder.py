@@ -222,19 +222,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--before-venv", type=Path, required=True, help="Its virtualenv (`make install` there).")
     parser.add_argument("--work", type=Path, default=None, help="Where builds go (default: a temporary folder).")
     parser.add_argument("--reuse-builds", action="store_true",
-                        help="Keep the builds recorded in --work (builds.json) and run only the missing ones.")
-    parser.add_argument("--no-builds", action="store_true", help="Skip the builds and the HTTP pass.")
+                        help="Keep the figures recorded in --work by an earlier run and measure only what is missing.")
+    parser.add_argument("--no-builds", action="store_true", help="Skip the builds.")
+    parser.add_argument("--http", action="store_true", help="Also serve the cold build with each side and time HTTP.")
     args = parser.parse_args(argv)
     sides = [Side("before", args.before_src.resolve(), args.before_venv.resolve()),
              Side("after", PROJECT, Path(sys.prefix))]
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-encoder-"))
     queries = [entry["q"] for entry in yaml.safe_load(QUERY_SET.read_text(encoding="utf-8"))["answerable"]]
-    sizes = {side.name: venv_size(side) for side in sides}
-    loads = {}
-    helps = help_seconds(sides)
-    loads["help"] = load()
-    encodes = encode_ms(sides, queries)
-    loads["encode"] = load()
+    quick = work / "quick.json"
+    if args.reuse_builds and quick.is_file():
+        sizes, helps, encodes, loads = json.loads(quick.read_text(encoding="utf-8"))
+    else:
+        sizes = {side.name: venv_size(side) for side in sides}
+        helps = help_seconds(sides)
+        loads = {"help": load()}
+        encodes = encode_ms(sides, queries)
+        loads["encode"] = load()
+        quick.write_text(json.dumps([sizes, helps, encodes, loads]), encoding="utf-8")
     built = served = None
     if not args.no_builds:
         record = work / "builds.json"
@@ -242,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.reuse_builds and record.is_file():
             done = {name: Timed(**value) for name, value in json.loads(record.read_text(encoding="utf-8")).items()}
         built = builds(work, done)
+    if args.http and built:
         served = http(sides, work / "cold", work, customer_queries())
     body = report(sizes, helps, encodes, built, served, loads, len(queries))
     print(body)
