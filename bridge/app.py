@@ -8,7 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.services import Services
 from bridge.settings import load_settings
-from bridge.web import context, errors, headers, openapi, policy_api, search_api, search_log_api, site, tickets
+from bridge.web import (account, account_tickets, context, errors, headers, openapi, policy_api, search_api,
+                        search_log_api, site, tickets)
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -27,6 +28,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     search_api.init_app(app)
     search_api.limit_searches(app)
     tickets.init_app(app)
+    account.init_app(app)
+    account_tickets.init_app(app)
     app.register_blueprint(policy_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(site.bp)

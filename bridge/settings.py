@@ -136,6 +136,10 @@ class Settings:
     ticket_recipient_rate_limit: str | None = declare("KB_TICKET_RECIPIENT_RATE_LIMIT", "5/hour;20/day", "How many tickets may name one email address (each is mailed an acknowledgement), e.g. `5/hour;20/day`, so the form cannot flood a mailbox; empty turns the limit off.", rate_limit)
     trusted_proxies: int = declare("KB_TRUSTED_PROXIES", "0", "How many reverse proxies in front of the bridge set `X-Forwarded-For` and `X-Forwarded-Proto`; rate limits then key on the client address they report. 0 trusts no such header.", whole_number(minimum=0))
     search_rate_limit: str | None = declare("KB_SEARCH_RATE_LIMIT", "300/minute", "How many searches, opened results and feedback answers one client may send together (`/api/search`, `/api/search-events`, `/api/feedback`); far above what a person typing sends. Empty turns the limit off.", rate_limit)
+    session_hours: int = declare("KB_SESSION_HOURS", "12", "How long a sign-in lasts, in hours, from the moment the emailed link was used; then the customer signs in again.", whole_number(minimum=1, maximum=720))
+    sign_in_address_rate_limit: str | None = declare("KB_SIGN_IN_ADDRESS_RATE_LIMIT", "5/hour", "How many sign-in links one address may be sent, e.g. `5/hour`; empty turns the limit off.", rate_limit)
+    sign_in_client_rate_limit: str | None = declare("KB_SIGN_IN_CLIENT_RATE_LIMIT", "20/hour", "How many sign-in links one client may ask for, whatever the address, e.g. `20/hour`; empty turns the limit off.", rate_limit)
+    attachment_max_mb: int = declare("KB_ATTACHMENT_MAX_MB", "10", "The largest file a customer may attach to a message, in MB (up to 5 files a message).", whole_number(minimum=1, maximum=100))
     ratelimit_storage_url: str = declare("KB_RATELIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: `memory://` counts per worker process; a shared store such as `redis://host:6379` counts across workers.", url_with_scheme("memory", "redis", "rediss"))
 
     @property

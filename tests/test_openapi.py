@@ -23,7 +23,11 @@ def api_schema(built_kb: Path, database_file: str, tmp_path: Path) -> Iterator[s
 
 OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
     ("/api/tickets", "POST", mode) for mode in GenerationMode] + [
-    ("/api/health", "GET", GenerationMode.POSITIVE), ("/api/support-policy", "GET", GenerationMode.POSITIVE)]
+    ("/api/health", "GET", GenerationMode.POSITIVE), ("/api/support-policy", "GET", GenerationMode.POSITIVE),
+    # Without a session cookie: each answers as documented (401 where signing in is needed).
+    ("/api/session", "POST", GenerationMode.POSITIVE), ("/api/me", "GET", GenerationMode.POSITIVE),
+    ("/api/tickets", "GET", GenerationMode.POSITIVE), ("/api/tickets/{reference}", "GET", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/messages", "POST", GenerationMode.POSITIVE)]
 
 
 def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb: Path, database_file: str,
@@ -33,7 +37,9 @@ def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb:
         document = response.get_json()
     close_app(app)
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/api/search", "/api/health", "/api/tickets", "/api/support-policy"}
+    assert set(document["paths"]) == {"/api/search", "/api/health", "/api/tickets", "/api/support-policy", "/api/session",
+                                      "/api/me", "/api/tickets/{reference}", "/api/tickets/{reference}/messages",
+                                      "/api/tickets/{reference}/close"}
     new_ticket = document["components"]["schemas"]["NewTicket"]
     assert new_ticket["properties"]["product"]["enum"] == ["support", "ledger", "rota"]
     assert new_ticket["properties"]["subject"]["maxLength"] == 200

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Identity, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Identity, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.accounts.models import Contact, Organisation
@@ -47,6 +47,12 @@ class Ticket(Base):
     respond_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+    # The customer's sign-off (bridge.tickets.conversation.close): when, and how they rated the support.
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    # A closed ticket takes no more messages; a new one raised from it links back here.
+    follows_up: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
 
 class TicketEvent(Base):

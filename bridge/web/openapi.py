@@ -17,6 +17,7 @@ from bridge.tickets.idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_LIFETIM
 from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LENGTHS, MAX_SUGGESTED_ARTICLES
 from bridge.web.errors import ApiError
+from bridge.web.openapi_account import account_paths, account_schemas, list_tickets
 from bridge.web.search_api import MAX_LIMIT, get_index
 from bridge.web.tickets import MAX_BODY_BYTES, support_data
 
@@ -60,9 +61,10 @@ def openapi_document(support: dict[str, Any], search_products: list[str]) -> dic
             "/api/search": {"get": _search(search_products)},
             "/api/health": {"get": _health()},
             "/api/support-policy": {"get": _support_policy()},
-            "/api/tickets": {"post": _create_ticket()},
+            "/api/tickets": {"post": _create_ticket(), "get": list_tickets()},
+            **account_paths(_email()),
         },
-        "components": {"schemas": _schemas(support)},
+        "components": {"schemas": {**_schemas(support), **account_schemas()}},
     }
 
 
@@ -144,6 +146,12 @@ def _create_ticket() -> dict[str, Any]:
                           "see Retry-After"),
         },
     }
+
+
+def _email() -> dict[str, Any]:
+    return {"type": "string", "format": "email", "maxLength": MAX_LENGTHS["email"], "not": {"pattern": RESERVED_EMAIL_DOMAIN},
+            "description": "Checked as a real address would be, without DNS: special-use domains such as example.test "
+                           "are refused."}
 
 
 def _schemas(support: dict[str, Any]) -> dict[str, Any]:
@@ -252,10 +260,7 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
             "additionalProperties": False,
             "required": ["email", "name", "product", "subject", "description", "request_type"],
             "properties": {
-                "email": {"type": "string", "format": "email", "maxLength": MAX_LENGTHS["email"],
-                          "not": {"pattern": RESERVED_EMAIL_DOMAIN},
-                          "description": "Checked as a real address would be, without DNS: special-use domains "
-                                         "such as example.test are refused."},
+                "email": _email(),
                 "name": {"type": "string", "maxLength": MAX_LENGTHS["name"], "pattern": ONE_LINE},
                 "product": {"enum": keys["products"]},
                 "subject": {"type": "string", "maxLength": MAX_LENGTHS["subject"], "pattern": ONE_LINE},

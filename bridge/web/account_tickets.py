@@ -1,0 +1,314 @@
+"""My tickets: the customer's list, each ticket's conversation and history, adding information,
+closing as sign-off and raising a follow-up, as pages (no JavaScript needed) and as JSON.
+
+Every route finds its ticket through bridge.accounts.access, so a ticket the account may not see
+is the same 404 as one that does not exist, on pages, in the API and for attachments. Views only
+translate: the rules live in bridge/tickets/conversation.py and the lifecycle.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+
+from flask import Blueprint, Flask, abort, jsonify, redirect, request, send_file, url_for
+from sqlalchemy import and_, or_, select
+
+from bridge.accounts.access import may_write, ticket_for, visible_tickets
+from bridge.accounts.identity import Account
+from bridge.tickets.conversation import (
+    MAX_ATTACHMENTS,
+    MAX_BODY,
+    MAX_COMMENT,
+    Attachment,
+    ConversationRefused,
+    TicketClosed,
+    TicketMessage,
+    Upload,
+    add_information,
+    close,
+    public_messages,
+)
+from bridge.tickets.lifecycle import TransitionRefused, allowed_next, history
+from bridge.tickets.models import Ticket
+from bridge.tickets.status import TicketStatus
+from bridge.tickets.times import local_time
+from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
+from bridge.web import csrf
+from bridge.web.account import json_body, signed_in_account
+from bridge.web.context import db_session, services
+from bridge.web.errors import ApiError, is_api_request
+from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page
+
+bp = Blueprint("account_tickets", __name__)
+
+MAX_SEARCH_WORDS = 10
+STATUSES = frozenset(status.value for status in TicketStatus)
+CLOSED = "This ticket is closed and takes no more messages. Raise a follow-up ticket instead."
+STAFF = "Staff answer tickets from the review board, not from the customer's page."
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+
+@bp.get("/account/tickets")
+def list_page():
+    account = signed_in_account()
+    words, status = request.args.get("q", ""), request.args.get("status", "")
+    tickets = find_tickets(account, words, status if status in STATUSES else "")
+    return page("My tickets", "account/tickets.html", account=account, tickets=tickets, q=words, chosen_status=status,
+                statuses=list(TicketStatus), due=_due, status_label=_status_label,
+                csrf_token=csrf.form_token())
+
+
+@bp.get("/api/tickets")
+def list_json():
+    account = signed_in_account()
+    status = request.args.get("status", "")
+    if status and status not in STATUSES:
+        problem = f"must be one of: {', '.join(TicketStatus)}"
+        raise ApiError(400, "invalid_status", f"status {problem}", {"status": problem})
+    return jsonify({"tickets": [summary(ticket) for ticket in find_tickets(account, request.args.get("q", ""), status)]})
+
+
+def find_tickets(account: Account, words: str, status: str) -> list[Ticket]:
+    """The account's tickets, newest first; every word must appear in the reference, subject or description."""
+    query = visible_tickets(account)
+    for word in words.split()[:MAX_SEARCH_WORDS]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(column.ilike(pattern, escape="\\")
+                                  for column in (Ticket.reference, Ticket.subject, Ticket.description))))
+    if status:
+        query = query.where(Ticket.status == status)
+    return list(db_session().scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())))
+
+
+# --- one ticket -----------------------------------------------------------------------------------
+
+
+@bp.get("/account/tickets/<reference>")
+def show_page(reference: str):
+    account = signed_in_account()
+    return ticket_page(account, visible_ticket(account, reference))
+
+
+@bp.get("/api/tickets/<reference>")
+def show_json(reference: str):
+    account = signed_in_account()
+    return jsonify(detail(visible_ticket(account, reference)))
+
+
+@bp.get("/account/tickets/<reference>/attachments/<int:attachment_id>")
+def attachment(reference: str, attachment_id: int):
+    """A file, always as a download: a stored HTML or SVG file never runs as a page of the help centre."""
+    ticket = visible_ticket(signed_in_account(), reference)
+    found = db_session().scalar(select(Attachment).join(TicketMessage, Attachment.message_id == TicketMessage.id)
+                                .where(and_(Attachment.id == attachment_id, TicketMessage.ticket_id == ticket.id,
+                                            TicketMessage.internal.is_(False))))
+    if found is None:
+        abort(404)
+    response = send_file(BytesIO(found.data), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- adding information -----------------------------------------------------------------------------
+
+
+@bp.post("/account/tickets/<reference>/messages")
+def add_information_page(reference: str):
+    account = signed_in_account()
+    # Files are the one thing larger than the bridge's usual limit, so only this route allows them.
+    request.max_content_length = MAX_BODY_BYTES + MAX_ATTACHMENTS * _max_attachment_bytes()
+    ticket = writable_ticket(account, reference)
+    body = request.form.get("body", "")
+    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
+        return ticket_page(account, ticket, body=body, notice=EXPIRED, status=400)
+    uploads = [Upload(file.filename or "", file.mimetype or "", file.read())
+               for file in request.files.getlist("attachments") if file.filename]
+    try:
+        _add(account, ticket, body, uploads)
+    except ConversationRefused as refused:
+        return ticket_page(account, ticket, body=body, errors=refused.fields, status=400)
+    except TicketClosed:
+        return ticket_page(account, ticket, body=body, notice=CLOSED, status=409)
+    db_session().commit()
+    return redirect(url_for(".show_page", reference=ticket.reference, _anchor="kb-conversation"), 303)
+
+
+@bp.post("/api/tickets/<reference>/messages")
+def add_information_json(reference: str):
+    account = signed_in_account()
+    ticket = writable_ticket(account, reference)
+    try:
+        message = _add(account, ticket, json_body().get("body"), [])
+    except ConversationRefused as refused:
+        raise ApiError(400, "invalid_message", str(refused), refused.fields) from refused
+    except TicketClosed as closed:
+        raise ApiError(409, "ticket_closed", f"{ticket.reference}: {CLOSED}") from closed
+    db_session().commit()
+    return jsonify(message_json(ticket, message)), 201
+
+
+def _add(account: Account, ticket: Ticket, body: Any, uploads: list[Upload]) -> TicketMessage:
+    return add_information(db_session(), ticket, author_email=account.email, author_name=account.name, body=body,
+                           uploads=uploads, max_attachment_bytes=_max_attachment_bytes(), now=services().clock())
+
+
+# --- closing, and following up ----------------------------------------------------------------------
+
+
+@bp.post("/account/tickets/<reference>/close")
+def close_page(reference: str):
+    account = signed_in_account()
+    ticket = writable_ticket(account, reference)
+    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
+        return ticket_page(account, ticket, notice=EXPIRED, status=400)
+    rating = request.form.get("rating", "")
+    try:
+        _close(account, ticket, int(rating) if rating.isdigit() else rating or None, request.form.get("comment"))
+    except ConversationRefused as refused:
+        return ticket_page(account, ticket, errors=refused.fields, status=400)
+    except TransitionRefused as refused:
+        return ticket_page(account, ticket, notice=f"This ticket cannot be closed now: {refused}", status=409)
+    db_session().commit()
+    return redirect(url_for(".show_page", reference=ticket.reference), 303)
+
+
+@bp.post("/api/tickets/<reference>/close")
+def close_json(reference: str):
+    account = signed_in_account()
+    ticket = writable_ticket(account, reference)
+    body = json_body()
+    try:
+        _close(account, ticket, body.get("rating"), body.get("comment"))
+    except ConversationRefused as refused:
+        raise ApiError(400, "invalid_close", str(refused), refused.fields) from refused
+    except TransitionRefused as refused:
+        raise ApiError(409, "cannot_close", f"{ticket.reference} cannot be closed now: {refused}") from refused
+    db_session().commit()
+    return jsonify(detail(ticket)), 200
+
+
+def _close(account: Account, ticket: Ticket, rating: object, comment: object) -> None:
+    close(db_session(), ticket, actor=account.email, rating=rating, comment=comment, now=services().clock())
+
+
+@bp.post("/account/tickets/<reference>/follow-up")
+def follow_up(reference: str):
+    """A new ticket for a closed one, raised by the customer with the same product, type and priority."""
+    account = signed_in_account()
+    ticket = writable_ticket(account, reference)
+    description = request.form.get("description", "")
+    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
+        return ticket_page(account, ticket, follow_up=description, notice=EXPIRED, status=400)
+    subject = f"Follow-up to {ticket.reference}: {ticket.subject}"[: MAX_LENGTHS["subject"]]
+    try:
+        receipt = get_desk().submit(db_session(), {
+            "email": account.email, "name": account.name, "product": ticket.product, "subject": subject,
+            "description": description, "request_type": ticket.request_type, "priority": ticket.priority})
+    except InvalidSubmission as invalid:
+        return ticket_page(account, ticket, follow_up=description, errors=invalid.fields, status=400)
+    new = get_desk().find(db_session(), receipt.reference)
+    new.follows_up = ticket.id
+    db_session().commit()
+    return redirect(url_for(".show_page", reference=new.reference), 303)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def visible_ticket(account: Account, reference: str) -> Ticket:
+    """The ticket, or the 404 a missing one gets: bridge.accounts.access decides."""
+    ticket = ticket_for(db_session(), account, reference, get_desk().policy.reference_prefix)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def writable_ticket(account: Account, reference: str) -> Ticket:
+    ticket = visible_ticket(account, reference)
+    if not may_write(account, ticket):
+        if is_api_request():
+            raise ApiError(403, "staff_account", STAFF)
+        abort(403, STAFF)
+    return ticket
+
+
+def summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "reference": ticket.reference, "subject": ticket.subject, "status": ticket.status,
+        "priority": ticket.priority, "product": ticket.product, "created_at": ticket.created_at.isoformat(),
+        "updated_at": ticket.updated_at.isoformat(),
+        "respond_by": ticket.respond_by.isoformat() if ticket.respond_by else None,
+    }
+
+
+def detail(ticket: Ticket) -> dict[str, Any]:
+    """`GET /api/tickets/<REF>`: the summary, the sign-off, the conversation (the description first), the history."""
+    session = db_session()
+    follows = session.get(Ticket, ticket.follows_up) if ticket.follows_up else None
+    return {
+        **summary(ticket),
+        "status_label": TicketStatus(ticket.status).label,
+        "withheld_reason": ticket.withheld_reason,
+        "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
+        "rating": ticket.rating,
+        "rating_comment": ticket.rating_comment,
+        "follows_up": follows.reference if follows else None,
+        "messages": [{"author": {"name": ticket.name, "role": "customer"}, "body": ticket.description,
+                      "created_at": ticket.created_at.isoformat(), "attachments": []},
+                     *(message_json(ticket, message) for message in public_messages(session, ticket))],
+        "history": [{"at": event.at.isoformat(), "kind": event.kind, "from_status": event.from_status,
+                     "to_status": event.to_status} for event in history(session, ticket)],
+    }
+
+
+def message_json(ticket: Ticket, message: TicketMessage) -> dict[str, Any]:
+    return {
+        "author": {"name": message.author_name, "role": message.author_role},
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+        "attachments": [{"filename": file.filename, "content_type": file.content_type, "size": file.size,
+                         "url": url_for("account_tickets.attachment", reference=ticket.reference, attachment_id=file.id)}
+                        for file in message.attachments],
+    }
+
+
+def ticket_page(account: Account, ticket: Ticket, *, body: str = "", follow_up: str = "",
+                errors: dict[str, str] | None = None, notice: str | None = None, status: int = 200) -> tuple[str, int]:
+    session = db_session()
+    closeable = TicketStatus.CLOSED in allowed_next(ticket)
+    follows = session.get(Ticket, ticket.follows_up) if ticket.follows_up else None
+    return page(f"{ticket.reference}: {ticket.subject}", "account/ticket.html", status=status, ticket=ticket,
+                label=TicketStatus(ticket.status).label, messages=public_messages(session, ticket),
+                events=history(session, ticket), follows=follows, writable=may_write(account, ticket),
+                closeable=closeable, body=body, follow_up=follow_up, errors=errors or {}, notice=notice,
+                limits={"body": MAX_BODY, "comment": MAX_COMMENT, "files": MAX_ATTACHMENTS,
+                        "mb": services().settings.attachment_max_mb},
+                when=_when, due=_due, status_label=_status_label,
+                csrf_token=csrf.form_token())
+
+
+def _when(moment: datetime) -> str:
+    """When something happened, on the desk's clock, with the year (tickets are read long after)."""
+    return local_time(moment, get_desk().policy.timezone, year=True)
+
+
+def _due(moment: datetime) -> str:
+    return local_time(moment, get_desk().policy.timezone)
+
+
+def _status_label(value: str | None) -> str:
+    return TicketStatus(value).label if value else ""
+
+
+def _max_attachment_bytes() -> int:
+    return services().settings.attachment_max_mb * 1_000_000

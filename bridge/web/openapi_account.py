@@ -1,0 +1,164 @@
+"""The OpenAPI description of signing in and of My tickets (bridge/web/account.py, account_tickets.py).
+
+Kept beside bridge/web/openapi.py, which merges these paths and schemas into the one document.
+Every route here but `POST /api/session` needs the session cookie that signing in sets.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.tickets.conversation import MAX_BODY, MAX_COMMENT
+from bridge.tickets.status import TicketStatus
+
+TEXT = {"type": "string"}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+TIME = {"type": "string", "format": "date-time"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+SIGNED_OUT = _error("not_signed_in: sign in first (POST /api/session)")
+NOT_FOUND = _error("not_found: no such ticket, or not one this account may see (the two are the same answer)")
+REFERENCE = [{"name": "reference", "in": "path", "required": True, "schema": TEXT}]
+STAFF = _error("staff_account: staff answer tickets from the review board")
+
+
+def account_paths(email: dict[str, Any]) -> dict[str, Any]:
+    """The paths; email is the schema of an address the bridge accepts (shared with raising a ticket)."""
+    return {
+        "/api/session": {
+            "post": {
+                "summary": "Ask for a sign-in link, or use one",
+                "description": "{\"email\"} mails a link (202, the same answer whether or not the address has an "
+                               "account); {\"token\"} (from the link) signs in and sets the session cookie.",
+                "requestBody": _body({"oneOf": [
+                    {"type": "object", "required": ["email"], "properties": {"email": email}},
+                    {"type": "object", "required": ["token"], "properties": {"token": TEXT}}]}),
+                "responses": {
+                    "200": _json(_ref("Me"), "Signed in"),
+                    "202": _json({"type": "object", "required": ["message"], "properties": {"message": TEXT}},
+                                 "If the address has an account, a link is on its way"),
+                    "400": _error("invalid_json, or invalid_email (error.fields.email)"),
+                    "401": _error("invalid_token: the link has expired, was used, or never existed"),
+                    "415": _error("unsupported_media_type: send application/json"),
+                    "429": _error("too_many_requests: too many links for this address or client"),
+                },
+            },
+            "delete": {"summary": "Sign out", "responses": {"204": {"description": "Signed out"}}},
+        },
+        "/api/me": {"get": {"summary": "Who is signed in",
+                            "responses": {"200": _json(_ref("Me"), "The account"), "401": SIGNED_OUT}}},
+        "/api/tickets/{reference}": {"get": {
+            "summary": "One ticket: its conversation (the description first) and status history",
+            "parameters": REFERENCE,
+            "responses": {"200": _json(_ref("TicketDetail"), "The ticket"), "401": SIGNED_OUT, "404": NOT_FOUND},
+        }},
+        "/api/tickets/{reference}/messages": {"post": {
+            "summary": "Add information; a ticket waiting on the customer (or resolved) becomes open",
+            "parameters": REFERENCE,
+            "requestBody": _body({"type": "object", "required": ["body"],
+                                  "properties": {"body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY}}}),
+            "responses": {"201": _json(_ref("Message"), "Added"), "400": _error("invalid_message (error.fields.body)"),
+                          "401": SIGNED_OUT, "403": STAFF, "404": NOT_FOUND,
+                          "409": _error("ticket_closed: raise a follow-up instead"),
+                          "415": _error("unsupported_media_type: send application/json")},
+        }},
+        "/api/tickets/{reference}/close": {"post": {
+            "summary": "Close the ticket as the customer's sign-off, with an optional rating and comment",
+            "parameters": REFERENCE,
+            "requestBody": _body({"type": "object", "properties": {
+                "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                "comment": {"type": ["string", "null"], "maxLength": MAX_COMMENT}}}),
+            "responses": {"200": _json(_ref("TicketDetail"), "Closed"), "400": _error("invalid_close (error.fields)"),
+                          "401": SIGNED_OUT, "403": STAFF, "404": NOT_FOUND,
+                          "409": _error("cannot_close: the ticket is already closed"),
+                          "415": _error("unsupported_media_type: send application/json")},
+        }},
+    }
+
+
+def list_tickets() -> dict[str, Any]:
+    """`GET /api/tickets`, which shares its path with raising a ticket."""
+    return {
+        "summary": "The tickets this account may see, newest first",
+        "parameters": [
+            {"name": "q", "in": "query", "required": False, "schema": TEXT,
+             "description": "Words that must all appear in the reference, subject or description."},
+            {"name": "status", "in": "query", "required": False, "schema": {"enum": [s.value for s in TicketStatus]}},
+        ],
+        "responses": {
+            "200": _json({"type": "object", "required": ["tickets"],
+                          "properties": {"tickets": {"type": "array", "items": _ref("TicketSummary")}}}, "The tickets"),
+            "400": _error("invalid_status (error.fields.status)"),
+            "401": SIGNED_OUT,
+        },
+    }
+
+
+def account_schemas() -> dict[str, Any]:
+    summary_properties = {
+        "reference": TEXT, "subject": TEXT, "status": {"enum": [s.value for s in TicketStatus]}, "priority": TEXT,
+        "product": TEXT, "created_at": TIME, "updated_at": TIME,
+        "respond_by": {"type": ["string", "null"], "format": "date-time",
+                       "description": "null while support is withheld"},
+    }
+    return {
+        "Me": {
+            "type": "object",
+            "required": ["email", "name", "organisation", "products", "nominated", "staff"],
+            "properties": {
+                "email": TEXT, "name": TEXT,
+                "organisation": {"anyOf": [{"type": "null"}, {"type": "object", "required": ["key", "name"],
+                                                              "properties": {"key": TEXT, "name": TEXT}}]},
+                "products": {"type": "array", "items": TEXT},
+                "nominated": {"type": "boolean"},
+                "staff": {"anyOf": [{"type": "null"}, {"type": "object", "required": ["boards", "admin"], "properties": {
+                    "boards": {"type": "array", "items": TEXT}, "admin": {"type": "boolean"}}}]},
+            },
+        },
+        "TicketSummary": {"type": "object", "required": list(summary_properties), "properties": summary_properties},
+        "Message": {
+            "type": "object",
+            "required": ["author", "body", "created_at", "attachments"],
+            "properties": {
+                "author": {"type": "object", "required": ["name", "role"],
+                           "properties": {"name": TEXT, "role": {"enum": ["customer", "staff"]}}},
+                "body": TEXT, "created_at": TIME,
+                "attachments": {"type": "array", "items": {
+                    "type": "object", "required": ["filename", "content_type", "size", "url"],
+                    "properties": {"filename": TEXT, "content_type": TEXT, "size": {"type": "integer"},
+                                   "url": {**TEXT, "description": "Served only to accounts that may see the ticket, "
+                                                                  "always as a download"}}}},
+            },
+        },
+        "TicketDetail": {
+            "type": "object",
+            "required": [*summary_properties, "status_label", "withheld_reason", "closed_at", "rating",
+                         "rating_comment", "follows_up", "messages", "history"],
+            "properties": {
+                **summary_properties,
+                "status_label": TEXT, "withheld_reason": NULLABLE_TEXT,
+                "closed_at": {"type": ["string", "null"], "format": "date-time"},
+                "rating": {"type": ["integer", "null"]}, "rating_comment": NULLABLE_TEXT,
+                "follows_up": {**NULLABLE_TEXT, "description": "The reference of the closed ticket this one follows up"},
+                "messages": {"type": "array", "items": _ref("Message")},
+                "history": {"type": "array", "items": {
+                    "type": "object", "required": ["at", "kind", "from_status", "to_status"],
+                    "properties": {"at": TIME, "kind": TEXT, "from_status": NULLABLE_TEXT, "to_status": NULLABLE_TEXT}}},
+            },
+        },
+    }

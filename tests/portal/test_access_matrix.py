@@ -1,0 +1,143 @@
+"""Who may see and change which ticket, through every route, on SQLite and PostgreSQL.
+
+Two organisations, contacts with different products, a contact who is not nominated, someone the
+desk does not know, and staff on different boards. The expected answers are written out by hand
+from the rules (bridge/accounts/access.py says them in words), not computed by the code under
+test: a ticket someone may not see must be a 404 exactly like a reference that does not exist.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.portal.portal_fixtures import add_organisation, add_staff, sign_in
+from tests.ticket_web_fixtures import TOKEN, any_database, bridge_app, close_app, valid_ticket  # noqa: F401
+
+# Who raised which ticket, for which product; the word is found only in that ticket.
+TICKETS = {
+    "ann-rota": ("ann@acme.example", "rota"),
+    "al-ledger": ("al@acme.example", "ledger"),
+    "nina-ledger": ("nina@acme.example", "ledger"),
+    "bea-ledger": ("bea@brix.example", "ledger"),
+    "walk-ledger": ("walk@in.example", "ledger"),
+}
+CUSTOMERS = {
+    # A nominated contact sees their own tickets and their organisation's for the products they may see.
+    "ann@acme.example": {"ann-rota", "al-ledger", "nina-ledger"},
+    "al@acme.example": {"al-ledger", "nina-ledger"},
+    # Not nominated: only their own (withheld) ticket.
+    "nina@acme.example": {"nina-ledger"},
+    "bea@brix.example": {"bea-ledger"},
+    # Unknown to the desk: only what they raised from this address.
+    "walk@in.example": {"walk-ledger"},
+}
+STAFF = {
+    "led@desk.example": {"al-ledger", "nina-ledger", "bea-ledger", "walk-ledger"},
+    "rot@desk.example": {"ann-rota"},
+    "boss@desk.example": set(TICKETS),
+}
+MISSING = "KB-9999999-1"
+
+
+@pytest.fixture
+def desk(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:  # noqa: F811
+    """The bridge with the accounts above and one ticket each (raised through the API), with a file on each."""
+    app = bridge_app(built_kb, any_database, tmp_path, KB_SIGN_IN_CLIENT_RATE_LIMIT="")
+    add_organisation(app, "acme", ["ledger", "rota"], [("ann@acme.example", ["ledger", "rota"], True),
+                                                       ("al@acme.example", ["ledger"], True),
+                                                       ("nina@acme.example", ["ledger", "rota"], False)])
+    add_organisation(app, "brix", ["ledger"], [("bea@brix.example", ["ledger"], True)])
+    add_staff(app, "led@desk.example", ["ledger"])
+    add_staff(app, "rot@desk.example", ["rota"])
+    add_staff(app, "boss@desk.example", [], admin=True)
+    references = {}
+    for word, (email, product) in TICKETS.items():
+        raised = app.test_client().post("/api/tickets", json=valid_ticket(
+            email=email, product=product, description=f"Something broke: {word}"))
+        assert raised.status_code == 201, raised.get_data(as_text=True)
+        references[word] = raised.get_json()["reference"]
+    yield app, references
+    close_app(app)
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    sign_in(client, app, email)
+    return client
+
+
+def token(client: FlaskClient) -> str:
+    return TOKEN.search(client.get("/account/tickets").get_data(as_text=True)).group(1)
+
+
+def test_every_route_answers_as_the_rules_say(desk: tuple[Flask, dict[str, str]]) -> None:
+    app, references = desk
+    clients = {email: signed_in(app, email) for email in [*CUSTOMERS, *STAFF]}
+    visible = {**CUSTOMERS, **STAFF}
+
+    # Each owner adds a file, so downloads can be tried by everyone.
+    files = {}
+    for word, (email, _) in TICKETS.items():
+        owner, path = clients[email], f"/account/tickets/{references[word]}"
+        added = owner.post(f"{path}/messages", data={"csrf_token": token(owner), "body": f"Log for {word}",
+                                                     "attachments": [(BytesIO(word.encode()), f"{word}.txt")]})
+        assert added.status_code == 303, (word, added.status_code)
+        files[word] = owner.get(f"/api/tickets/{references[word]}").get_json()["messages"][-1]["attachments"][0]["url"]
+
+    answers, expected = {}, {}
+    for email, client in clients.items():
+        listed = {t["reference"] for t in client.get("/api/tickets").get_json()["tickets"]}
+        page = client.get("/account/tickets").get_data(as_text=True)
+        for word, reference in references.items():
+            sees, customer = word in visible[email], email in CUSTOMERS
+            found = [t["reference"] for t in client.get(f"/api/tickets?q={word}").get_json()["tickets"]]
+            answers[email, word] = (
+                reference in listed, reference in page, found,
+                client.get(f"/api/tickets/{reference}").status_code,
+                client.get(f"/account/tickets/{reference}").status_code,
+                client.get(files[word]).status_code,
+                client.post(f"/api/tickets/{reference}/messages", json={"body": f"From {email}"}).status_code,
+                client.post(f"/account/tickets/{reference}/messages",
+                            data={"csrf_token": token(client), "body": f"From {email}"}).status_code,
+            )
+            expected[email, word] = (
+                sees, sees, [reference] if sees else [],
+                200 if sees else 404, 200 if sees else 404, 200 if sees else 404,
+                (201 if customer else 403) if sees else 404, (303 if customer else 403) if sees else 404,
+            )
+        missing = (client.get(f"/api/tickets/{MISSING}").status_code,
+                   client.get(f"/account/tickets/{MISSING}").status_code,
+                   client.post(f"/api/tickets/{MISSING}/messages", json={"body": "x"}).status_code)
+        assert missing == (404, 404, 404)
+    assert answers == expected
+
+    # Closing: the first customer who may see a ticket closes it; anyone else who may see it finds it closed.
+    closed = {}
+    for email, client in clients.items():
+        for word, reference in references.items():
+            sees, customer = word in visible[email], email in CUSTOMERS
+            answer = client.post(f"/api/tickets/{reference}/close", json={"rating": 4}).status_code
+            page = client.post(f"/account/tickets/{reference}/close", data={"csrf_token": token(client)}).status_code
+            if not sees:
+                assert (answer, page) == (404, 404), (email, word)
+            elif not customer:
+                assert (answer, page) == (403, 403), (email, word)
+            else:
+                assert (answer, page) == ((409, 409) if word in closed else (200, 409)), (email, word)
+                closed.setdefault(word, email)
+    assert closed == {word: next(email for email in CUSTOMERS if word in CUSTOMERS[email]) for word in TICKETS}
+
+
+def test_a_404_for_a_ticket_of_someone_else_is_the_same_as_for_none(desk: tuple[Flask, dict[str, str]]) -> None:
+    app, references = desk
+    bea = signed_in(app, "bea@brix.example")
+    theirs = bea.get(f"/api/tickets/{references['ann-rota']}")
+    nothing = bea.get(f"/api/tickets/{MISSING}")
+    assert (theirs.status_code, theirs.get_json()) == (nothing.status_code, nothing.get_json())
+    theirs_page = bea.get(f"/account/tickets/{references['ann-rota']}")
+    assert theirs_page.get_data() == bea.get(f"/account/tickets/{MISSING}").get_data()

@@ -1,0 +1,134 @@
+"""A nominated contact follows a ticket in a real browser with JavaScript turned off: signs in from the
+emailed link (delivered over SMTP), raises a ticket, finds it in My tickets, adds information with a
+file, and closes it with a rating.
+
+The bridge runs as `kb serve` (gunicorn) on a database of its own, sending mail to an aiosmtpd
+server in this process.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from bridge.accounts.models import Contact, Organisation
+from bridge.db import make_engine, make_session_factory, upgrade_database
+from tests.conftest import free_port, wait_until_up
+from tests.tickets.smtp_recorder import RecordingHandler
+
+pytestmark = pytest.mark.browser
+
+ADA = "ada@acme.example"
+LINK = re.compile(r"^(http://\S+/account/sign-in/\S+?)\r?$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Portal:
+    base: str
+    mail: RecordingHandler
+
+    def sign_in_link(self, seconds: float = 20) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for received in self.mail.received:
+                message = message_from_bytes(received.content, policy=policy.default)
+                if "sign in" in message["Subject"] and received.rcpt_tos == [ADA]:
+                    return LINK.search(message.get_body(("plain",)).get_content()).group(1)
+            time.sleep(0.2)
+        raise AssertionError(f"no sign-in mail within {seconds} s: {self.mail.received}")
+
+
+@pytest.fixture(scope="module")
+def portal(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}"
+    upgrade_database(database)
+    engine = make_engine(database)
+    with make_session_factory(engine)() as session:
+        acme = Organisation(key="acme", name="Acme Ltd", products=["ledger"], paid_until=date(2099, 1, 1),
+                            out_of_hours_cover=False)
+        session.add(acme)
+        session.flush()
+        session.add(Contact(email=ADA, name="Ada Lovelace", organisation_id=acme.id, nominated=True,
+                            products=["ledger"]))
+        session.commit()
+    engine.dispose()
+    handler = RecordingHandler()
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    port = free_port()
+    env = {**os.environ, "KB_DATABASE_URL": database, "KB_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"}
+    process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(built_kb)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(base + "api/health", process)
+        yield Portal(base, handler)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        smtp.stop()
+
+
+def test_a_contact_signs_in_raises_follows_adds_to_and_closes_a_ticket(portal: Portal, browser, tmp_path: Path) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(portal.base + "account/tickets")
+        page.wait_for_url(re.compile(r"/account/sign-in\?next="))
+        page.get_by_label("Email address").fill(ADA)
+        page.get_by_role("button", name="Email me a link").click()
+        assert "a link to sign in is on its way" in page.locator("#kb-check-mail").inner_text()
+
+        page.goto(portal.sign_in_link())
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"/account/tickets$"))
+        assert "Signed in as ada@acme.example (Acme Ltd)" in page.locator(".kb-signed-in").inner_text()
+        assert "You have no tickets yet" in page.locator("article").inner_text()
+
+        page.goto(portal.base + "tickets/new")
+        email = page.get_by_label("Email address")
+        if email.is_editable():
+            email.fill(ADA)
+        name = page.get_by_label("Your name")
+        if name.is_editable():
+            name.fill("Ada Lovelace")
+        page.get_by_label("Product").select_option("ledger")
+        page.get_by_label("Subject").fill("Invoices will not export")
+        page.get_by_label("Description").fill("The export button does nothing.")
+        page.get_by_label("Technical problem").check()
+        page.locator("#kb-priority-standard").check()
+        page.get_by_role("button", name="Send request").click()
+        reference = page.locator("#kb-reference").inner_text()
+
+        page.goto(portal.base + "account/tickets")
+        page.get_by_role("link", name=reference).click()
+        page.wait_for_url(re.compile(rf"/account/tickets/{reference}$"))
+        assert page.locator("#kb-ticket-status").inner_text() == "Received"
+
+        log = tmp_path / "export.log"
+        log.write_text("ERROR export failed\n")
+        page.get_by_label("Your message").fill("It fails for every customer, log attached.")
+        page.get_by_label("Files (optional)").set_input_files(str(log))
+        page.get_by_role("button", name="Add to ticket").click()
+        conversation = page.locator(".kb-conversation").inner_text()
+        assert "It fails for every customer, log attached." in conversation and "export.log" in conversation
+
+        page.locator("label[for=kb-rating-5]").click()
+        page.get_by_label("Comment (optional)").fill("Sorted quickly.")
+        page.get_by_role("button", name="Close ticket").click()
+        assert page.locator("#kb-ticket-status").inner_text() == "Closed"
+        assert "Your rating: 5 out of 5." in page.locator(".kb-closed").inner_text()
+        assert page.get_by_role("button", name="Raise a follow-up").count() == 1
+    finally:
+        context.close()
