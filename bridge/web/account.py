@@ -120,9 +120,7 @@ def link(token: str):
     usable = link_is_usable(db_session(), token, services().clock())
     html, status = page("Sign in", "account/link.html", status=200 if usable else 404, usable=usable,
                         token=token, next_path=next_path, csrf_token=csrf.form_token())
-    response = Response(html, status, mimetype="text/html")
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token must not travel to other sites
-    return response
+    return Response(html, status, mimetype="text/html")
 
 
 @bp.post("/account/sign-in/<token>")
