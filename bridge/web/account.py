@@ -11,7 +11,6 @@ cannot send without a CORS preflight that the bridge never grants.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -29,6 +28,7 @@ from bridge.tickets.validation import MAX_LENGTHS, site_path_problem
 from bridge.web import csrf
 from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError, is_api_request
+from bridge.web.json_body import json_object
 from bridge.web.tickets import EXPIRED, page
 
 bp = Blueprint("account", __name__)
@@ -158,7 +158,7 @@ def signed_out():
 @bp.post("/api/session")
 def api_sign_in():
     """`{"email"}` mails a link (202, the same answer for any address); `{"token"}` uses one (200, the account)."""
-    body = json_body()
+    body = json_object()
     if isinstance(body.get("token"), str):
         email = redeem(db_session(), body["token"], services().clock())
         db_session().commit()
@@ -189,19 +189,6 @@ def me():
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def json_body() -> dict:
-    """The request's JSON object; a cookie-carrying write must declare JSON, which no cross-site form can."""
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "Send JSON with Content-Type: application/json")
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except ValueError as error:
-        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}") from error
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "The body must be a JSON object")
-    return body
 
 
 def _after_answer(response: Response, email: str, next_path: str) -> Response:

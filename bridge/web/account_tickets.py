@@ -36,9 +36,10 @@ from bridge.tickets.status import TicketStatus
 from bridge.tickets.times import local_time
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
 from bridge.web import csrf
-from bridge.web.account import json_body, signed_in_account
+from bridge.web.account import signed_in_account
 from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError, is_api_request
+from bridge.web.json_body import json_object
 from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page
 
 bp = Blueprint("account_tickets", __name__)
@@ -145,10 +146,11 @@ def add_information_page(reference: str):
 
 @bp.post("/api/tickets/<reference>/messages")
 def add_information_json(reference: str):
+    body = json_object()
     account = signed_in_account()
     ticket = writable_ticket(account, reference)
     try:
-        message = _add(account, ticket, json_body().get("body"), [])
+        message = _add(account, ticket, body.get("body"), [])
     except ConversationRefused as refused:
         raise ApiError(400, "invalid_message", str(refused), refused.fields) from refused
     except TicketClosed as closed:
@@ -184,9 +186,9 @@ def close_page(reference: str):
 
 @bp.post("/api/tickets/<reference>/close")
 def close_json(reference: str):
+    body = json_object()
     account = signed_in_account()
     ticket = writable_ticket(account, reference)
-    body = json_body()
     try:
         _close(account, ticket, body.get("rating"), body.get("comment"))
     except ConversationRefused as refused:
