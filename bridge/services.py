@@ -10,8 +10,8 @@ gunicorn worker (which builds its services after forking) opens its own.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 

@@ -19,21 +19,21 @@ from sqlalchemy.orm import Session
 
 from bridge.accounts.directory import contact_by_email
 from bridge.content.products import Product
+from bridge.db import utc_now
 from bridge.notify.acknowledgement import absolute_url, compose_acknowledgement
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.headers import UnsafeHeader
 from bridge.search.query import QueryError, parse_query
 from bridge.search.types import ArticleLink
 from bridge.tickets.business_time import BusinessCalendar
+from bridge.tickets.entitlement import WithheldReason, withheld_message, withheld_reason
 from bridge.tickets.idempotency import Claim
-from bridge.db import utc_now
 from bridge.tickets.models import Deflection, Ticket
 from bridge.tickets.policy import SupportPolicy
-from bridge.tickets.entitlement import WithheldReason, withheld_message, withheld_reason
 from bridge.tickets.reference import parse_reference
 from bridge.tickets.status import TicketStatus
-from bridge.tickets.times import local_time
 from bridge.tickets.store import create_ticket, get_ticket_by_number
+from bridge.tickets.times import local_time
 from bridge.tickets.validation import (
     MAX_LENGTHS,
     InvalidSubmission,

@@ -18,9 +18,9 @@ from bridge.accounts.models import Contact
 from bridge.db import utc_now
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.outbox import queue_mail
+from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.lifecycle import record_created
 from bridge.tickets.models import Ticket
-from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.reference import format_reference
 from bridge.tickets.status import TicketStatus
 
