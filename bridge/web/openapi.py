@@ -17,7 +17,7 @@ from bridge.tickets.idempotency import HEADER as IDEMPOTENCY_HEADER, KEY_LIFETIM
 from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LENGTHS, MAX_SUGGESTED_ARTICLES
 from bridge.web.errors import ApiError
-from bridge.web.openapi_account import account_paths, account_schemas, list_tickets
+from bridge.web.openapi_account import account_paths, account_schemas, answer, error, list_tickets, ref
 from bridge.web.search_api import MAX_LIMIT, get_index
 from bridge.web.tickets import MAX_BODY_BYTES, support_data
 
@@ -68,18 +68,6 @@ def openapi_document(support: dict[str, Any], search_products: list[str]) -> dic
     }
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
-
-
 def _search(products: list[str]) -> dict[str, Any]:
     return {
         "summary": "Search the help centre",
@@ -93,10 +81,10 @@ def _search(products: list[str]) -> dict[str, Any]:
              "schema": {"enum": products} if products else {"type": "string"}},
         ],
         "responses": {
-            "200": _json(_ref("SearchResults"), "The results"),
-            "400": _error("invalid_query, invalid_limit or unknown_product"),
-            "429": _error("too_many_requests: this client has sent too many searches; see Retry-After"),
-            "503": _error("index_unavailable: the search index has not been built"),
+            "200": answer(ref("SearchResults"), "The results"),
+            "400": error("invalid_query, invalid_limit or unknown_product"),
+            "429": error("too_many_requests: this client has sent too many searches; see Retry-After"),
+            "503": error("index_unavailable: the search index has not been built"),
         },
     }
 
@@ -105,8 +93,8 @@ def _health() -> dict[str, Any]:
     return {
         "summary": "Whether the bridge can answer searches",
         "responses": {
-            "200": _json(_ref("Health"), "The index is being served"),
-            "503": _json(_ref("Health"), "There is no usable index"),
+            "200": answer(ref("Health"), "The index is being served"),
+            "503": answer(ref("Health"), "There is no usable index"),
         },
     }
 
@@ -116,7 +104,7 @@ def _support_policy() -> dict[str, Any]:
         "summary": "The support policy and products",
         "description": "Office hours, holidays, priorities with their response targets, request types with their "
                        "coverage, and the products: the same data the contact form is built from.",
-        "responses": {"200": _json(_ref("SupportPolicy"), "The policy")},
+        "responses": {"200": answer(ref("SupportPolicy"), "The policy")},
     }
 
 
@@ -133,17 +121,17 @@ def _create_ticket() -> dict[str, Any]:
                            "(201 with Idempotent-Replayed: true): nothing is stored or mailed twice.",
             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
         }],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewTicket")}}},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewTicket")}}},
         "responses": {
-            "201": _json(_ref("TicketCreated"), "The ticket was stored, or was stored by an earlier request with the "
+            "201": answer(ref("TicketCreated"), "The ticket was stored, or was stored by an earlier request with the "
                                                 "same Idempotency-Key"),
-            "400": _error("invalid_json, invalid_idempotency_key, or invalid_ticket with a message for every bad "
-                          "field in error.fields"),
-            "413": _error(f"request_entity_too_large: the body is over {MAX_BODY_BYTES:,} bytes"),
-            "415": _error("unsupported_media_type: the body is not sent as application/json"),
-            "422": _error("idempotency_key_reused: the Idempotency-Key raised a different ticket for this address"),
-            "429": _error("too_many_requests: this client, or this email address, has sent too many tickets; "
-                          "see Retry-After"),
+            "400": error("invalid_json, invalid_idempotency_key, or invalid_ticket with a message for every bad "
+                         "field in error.fields"),
+            "413": error(f"request_entity_too_large: the body is over {MAX_BODY_BYTES:,} bytes"),
+            "415": error("unsupported_media_type: the body is not sent as application/json"),
+            "422": error("idempotency_key_reused: the Idempotency-Key raised a different ticket for this address"),
+            "429": error("too_many_requests: this client, or this email address, has sent too many tickets; "
+                         "see Retry-After"),
         },
     }
 
@@ -190,7 +178,7 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                 "search_id": {**text, "description": "Quote it when a result is opened (POST /api/search-events/{id}/opened)."},
                 "query": text,
                 "total": {"type": "integer", "minimum": 0},
-                "results": {"type": "array", "items": _ref("Hit")},
+                "results": {"type": "array", "items": ref("Hit")},
                 "suggestion": {**nullable_text, "description": "A spelling suggestion, when there is one."},
                 "confident": {"type": "boolean",
                               "description": "False when the best result may not answer the query: offer support first."},

@@ -15,26 +15,27 @@ NULLABLE_TEXT = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time"}
 
 
-def _ref(name: str) -> dict[str, str]:
+def ref(name: str) -> dict[str, str]:
+    """A reference to a schema of the document's components (openapi.py builds its paths with these too)."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+def answer(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
+def error(description: str) -> dict[str, Any]:
+    return answer(ref("Error"), description)
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-SIGNED_OUT = _error("not_signed_in: sign in first (POST /api/session)")
-NOT_FOUND = _error("not_found: no such ticket, or not one this account may see (the two are the same answer)")
+SIGNED_OUT = error("not_signed_in: sign in first (POST /api/session)")
+NOT_FOUND = error("not_found: no such ticket, or not one this account may see (the two are the same answer)")
 REFERENCE = [{"name": "reference", "in": "path", "required": True, "schema": TEXT}]
-STAFF = _error("staff_account: staff answer tickets from the review board")
+STAFF = error("staff_account: staff answer tickets from the review board")
 
 
 def account_paths(email: dict[str, Any]) -> dict[str, Any]:
@@ -49,33 +50,33 @@ def account_paths(email: dict[str, Any]) -> dict[str, Any]:
                     {"type": "object", "required": ["email"], "properties": {"email": email}},
                     {"type": "object", "required": ["token"], "properties": {"token": TEXT}}]}),
                 "responses": {
-                    "200": _json(_ref("Me"), "Signed in"),
-                    "202": _json({"type": "object", "required": ["message"], "properties": {"message": TEXT}},
-                                 "If the address has an account, a link is on its way"),
-                    "400": _error("invalid_json, or invalid_email (error.fields.email)"),
-                    "401": _error("invalid_token: the link has expired, was used, or never existed"),
-                    "415": _error("unsupported_media_type: send application/json"),
-                    "429": _error("too_many_requests: too many links for this address or client"),
+                    "200": answer(ref("Me"), "Signed in"),
+                    "202": answer({"type": "object", "required": ["message"], "properties": {"message": TEXT}},
+                                  "If the address has an account, a link is on its way"),
+                    "400": error("invalid_json, or invalid_email (error.fields.email)"),
+                    "401": error("invalid_token: the link has expired, was used, or never existed"),
+                    "415": error("unsupported_media_type: send application/json"),
+                    "429": error("too_many_requests: too many links for this address or client"),
                 },
             },
             "delete": {"summary": "Sign out", "responses": {"204": {"description": "Signed out"}}},
         },
         "/api/me": {"get": {"summary": "Who is signed in",
-                            "responses": {"200": _json(_ref("Me"), "The account"), "401": SIGNED_OUT}}},
+                            "responses": {"200": answer(ref("Me"), "The account"), "401": SIGNED_OUT}}},
         "/api/tickets/{reference}": {"get": {
             "summary": "One ticket: its conversation (the description first) and status history",
             "parameters": REFERENCE,
-            "responses": {"200": _json(_ref("TicketDetail"), "The ticket"), "401": SIGNED_OUT, "404": NOT_FOUND},
+            "responses": {"200": answer(ref("TicketDetail"), "The ticket"), "401": SIGNED_OUT, "404": NOT_FOUND},
         }},
         "/api/tickets/{reference}/messages": {"post": {
             "summary": "Add information; a ticket waiting on the customer (or resolved) becomes open",
             "parameters": REFERENCE,
             "requestBody": _body({"type": "object", "required": ["body"],
                                   "properties": {"body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY}}}),
-            "responses": {"201": _json(_ref("Message"), "Added"), "400": _error("invalid_message (error.fields.body)"),
+            "responses": {"201": answer(ref("Message"), "Added"), "400": error("invalid_message (error.fields.body)"),
                           "401": SIGNED_OUT, "403": STAFF, "404": NOT_FOUND,
-                          "409": _error("ticket_closed: raise a follow-up instead"),
-                          "415": _error("unsupported_media_type: send application/json")},
+                          "409": error("ticket_closed: raise a follow-up instead"),
+                          "415": error("unsupported_media_type: send application/json")},
         }},
         "/api/tickets/{reference}/close": {"post": {
             "summary": "Close the ticket as the customer's sign-off, with an optional rating and comment",
@@ -83,10 +84,10 @@ def account_paths(email: dict[str, Any]) -> dict[str, Any]:
             "requestBody": _body({"type": "object", "properties": {
                 "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
                 "comment": {"type": ["string", "null"], "maxLength": MAX_COMMENT}}}),
-            "responses": {"200": _json(_ref("TicketDetail"), "Closed"), "400": _error("invalid_close (error.fields)"),
+            "responses": {"200": answer(ref("TicketDetail"), "Closed"), "400": error("invalid_close (error.fields)"),
                           "401": SIGNED_OUT, "403": STAFF, "404": NOT_FOUND,
-                          "409": _error("cannot_close: the ticket is already closed"),
-                          "415": _error("unsupported_media_type: send application/json")},
+                          "409": error("cannot_close: the ticket is already closed"),
+                          "415": error("unsupported_media_type: send application/json")},
         }},
     }
 
@@ -101,9 +102,9 @@ def list_tickets() -> dict[str, Any]:
             {"name": "status", "in": "query", "required": False, "schema": {"enum": [s.value for s in TicketStatus]}},
         ],
         "responses": {
-            "200": _json({"type": "object", "required": ["tickets"],
-                          "properties": {"tickets": {"type": "array", "items": _ref("TicketSummary")}}}, "The tickets"),
-            "400": _error("invalid_status (error.fields.status)"),
+            "200": answer({"type": "object", "required": ["tickets"],
+                          "properties": {"tickets": {"type": "array", "items": ref("TicketSummary")}}}, "The tickets"),
+            "400": error("invalid_status (error.fields.status)"),
             "401": SIGNED_OUT,
         },
     }
@@ -155,7 +156,7 @@ def account_schemas() -> dict[str, Any]:
                 "closed_at": {"type": ["string", "null"], "format": "date-time"},
                 "rating": {"type": ["integer", "null"]}, "rating_comment": NULLABLE_TEXT,
                 "follows_up": {**NULLABLE_TEXT, "description": "The reference of the closed ticket this one follows up"},
-                "messages": {"type": "array", "items": _ref("Message")},
+                "messages": {"type": "array", "items": ref("Message")},
                 "history": {"type": "array", "items": {
                     "type": "object", "required": ["at", "kind", "from_status", "to_status"],
                     "properties": {"at": TIME, "kind": TEXT, "from_status": NULLABLE_TEXT, "to_status": NULLABLE_TEXT}}},
