@@ -95,6 +95,7 @@ def test_public_view_is_json_and_worded_for_customers(shipped: SupportPolicy) ->
         "description": "Your business cannot function",
         "target": "within 2 business hours",
         "target_hours": 2,
+        "resolution": None,
     }
     assert public["request_types"][3]["covered"] is False
     assert public["holidays"]["extra_closed_days"][0] == "2026-12-29"
@@ -107,6 +108,7 @@ def test_second_desk_fits_the_same_schema(two_tier: SupportPolicy) -> None:
     assert two_tier.office_hours[5:] == (None, None)  # weekend left out of the file means closed
     assert (two_tier.holidays.country, two_tier.holidays.subdivision) == ("US", "NY")
     assert [p.target for p in two_tier.priorities] == [BusinessDays(1), BusinessDays(2), BusinessDays(10)]
+    assert [p.resolution for p in two_tier.priorities] == [BusinessDays(1), BusinessDays(2), BusinessDays(10)]
     assert [p["target"] for p in two_tier.public()["priorities"]] == [
         "by close of business the same day",
         "by close of business the next business day",
@@ -177,6 +179,10 @@ def _days_target(index: int, days: object) -> Callable[[dict[str, Any]], None]:
     return mutate
 
 
+def _both_resolutions(data: dict[str, Any]) -> None:
+    data["priorities"][1].update(resolution_hours=40, resolution_days=5)
+
+
 def _close_every_day(data: dict[str, Any]) -> None:
     data["office_hours"] = {"saturday": "closed"}
 
@@ -190,6 +196,9 @@ def _close_every_day(data: dict[str, Any]) -> None:
         (_delete("priorities.0.target_hours"), "priorities[0]: give exactly one of target_hours or target_days"),
         (_days_target(2, 1.5), "priorities[2].target_days: must be a positive whole number"),
         (_days_target(2, 0), "priorities[2].target_days: must be a positive whole number"),
+        (_set("priorities.0.resolution_hours", -1), "priorities[0].resolution_hours: must be a positive number"),
+        (_set("priorities.0.resolution_days", 0.5), "priorities[0].resolution_days: must be a positive whole number"),
+        (_both_resolutions, "priorities[1]: give at most one of resolution_hours or resolution_days"),
         (_set("office_hours.monday", "8-6"), 'office_hours.monday: expected "HH:MM-HH:MM" or "closed", got "8-6"'),
         (_set("office_hours.monday", 510), 'office_hours.monday: expected "HH:MM-HH:MM" or "closed", got 510'),
         (_set("office_hours.friday", "18:00-08:30"), "office_hours.friday: opening time 18:00 must be before closing time 08:30"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, Identity, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Identity, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.db import Base
@@ -44,6 +44,8 @@ class Contact(Base):
     nominated: Mapped[bool] = mapped_column(default=False)
     # Always a subset of the organisation's products; the CLI refuses anything else.
     products: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Whether status changes of their tickets are mailed to them; replies from the desk always are.
+    status_mail: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts", lazy="joined")
 

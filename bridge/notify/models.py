@@ -31,6 +31,8 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String)
     subject: Mapped[str] = mapped_column(String)
     message: Mapped[bytes] = mapped_column(LargeBinary)
+    # The Message-ID we gave it, so a reply's In-Reply-To or References finds the ticket (bridge/mailin).
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

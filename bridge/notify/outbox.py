@@ -40,7 +40,7 @@ def queue_mail(session: Session, mail: OutgoingMail, *, kind: str, ticket_id: in
     """Add a composed mail to the outbox in the caller's transaction: it exists (and is sent) only if the caller commits."""
     message = OutboxMessage(
         ticket_id=ticket_id, kind=kind, recipient=mail.recipient, subject=mail.subject,
-        message=mail.message, created_at=now, attempts=0, next_attempt_at=now,
+        message=mail.message, message_id=mail.message_id, created_at=now, attempts=0, next_attempt_at=now,
     )
     session.add(message)
     session.info[MAIL_QUEUED] = True

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Identity, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Identity, Index, Integer, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.accounts.models import Contact, Organisation
@@ -18,8 +18,12 @@ class Ticket(Base):
     """A customer's support request; its id is the ticket number the reference is made from."""
 
     __tablename__ = "tickets"
-    # AUTOINCREMENT stops SQLite from reusing the number of a deleted last row.
-    __table_args__ = {"sqlite_autoincrement": True}
+    # AUTOINCREMENT stops SQLite from reusing the number of a deleted last row. The board's queue
+    # (bridge/desk) filters by product and status and orders by the response target.
+    __table_args__ = (
+        Index("ix_tickets_product_status", "product", "status"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     # NULL only between the INSERT and the UPDATE that follows it in the same
@@ -44,7 +48,7 @@ class Ticket(Base):
     suggested_articles: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     acknowledge_by: Mapped[datetime] = mapped_column(UtcDateTime)
     # None while support is withheld: the response target starts only when the board releases the ticket.
-    respond_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    respond_by: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
     # The customer's sign-off (bridge.tickets.conversation.close): when, and how they rated the support.
@@ -53,6 +57,19 @@ class Ticket(Base):
     rating_comment: Mapped[str | None] = mapped_column(Text)
     # A closed ticket takes no more messages; a new one raised from it links back here.
     follows_up: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # The review board's side (bridge/desk): who works on it (a staff member's address), the
+    # targets met (responded_at: the first public reply from staff) and the resolution target.
+    assignee: Mapped[str | None] = mapped_column(String(320), index=True)
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolve_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set while the ticket waits on the customer: the targets' clock is stopped from then
+    # (bridge/desk/targets.py moves them on by the business time waited when it restarts).
+    waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A ticket split off another (one issue per ticket) points at it; the other finds it by this column.
+    split_from: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Flagged by the board: the question deserves an article, so it is listed in `kb gaps`.
+    needs_article: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TicketEvent(Base):

@@ -231,7 +231,8 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                     "required": ["key", "label", "colour", "description", "target"],
                     "properties": {"key": text, "label": text, "colour": {"enum": ["red", "amber", "green"]},
                                    "description": text, "target": text,
-                                   "target_hours": {"type": "number"}, "target_days": {"type": "integer"}},
+                                   "target_hours": {"type": "number"}, "target_days": {"type": "integer"},
+                                   "resolution": nullable_text},
                 }},
                 "request_types": {"type": "array", "items": {
                     "type": "object",

@@ -275,15 +275,15 @@ def _reference_prefix(value: object, where: str) -> str:
 
 def _priority(value: object, where: str) -> Priority:
     item = _mapping(value, where)
-    _check_keys(
-        item, where, required=("key", "label", "colour", "description"), optional=("target_hours", "target_days")
-    )
+    _check_keys(item, where, required=("key", "label", "colour", "description"),
+                optional=("target_hours", "target_days", "resolution_hours", "resolution_days"))
     return Priority(
         key=_key(item["key"], f"{where}.key"),
         label=_text(item["label"], f"{where}.label"),
         colour=_colour(item["colour"], f"{where}.colour"),
         description=_text(item["description"], f"{where}.description"),
         target=_target(item, where),
+        resolution=_resolution(item, where),
     )
 
 
@@ -305,6 +305,17 @@ def _target(item: Mapping[str, Any], where: str) -> Target:
     if "target_hours" in item:
         return BusinessHours(_positive_number(item["target_hours"], f"{where}.target_hours"))
     return BusinessDays(_positive_integer(item["target_days"], f"{where}.target_days"))
+
+
+def _resolution(item: Mapping[str, Any], where: str) -> Target | None:
+    """The optional resolution target: at most one of resolution_hours or resolution_days."""
+    if "resolution_hours" in item and "resolution_days" in item:
+        raise _Invalid(where, "give at most one of resolution_hours or resolution_days")
+    if "resolution_hours" in item:
+        return BusinessHours(_positive_number(item["resolution_hours"], f"{where}.resolution_hours"))
+    if "resolution_days" in item:
+        return BusinessDays(_positive_integer(item["resolution_days"], f"{where}.resolution_days"))
+    return None
 
 
 def _request_type(value: object, where: str) -> RequestType:

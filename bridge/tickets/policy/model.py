@@ -74,13 +74,18 @@ class OpeningHours:
 
 @dataclass(frozen=True)
 class Priority:
-    """A priority level customers choose, with the response target the desk commits to."""
+    """A priority level customers choose, with the response target the desk commits to.
+
+    resolution is the optional second promise, by when the problem is solved (the email desk's
+    "P1 same day"); None where the policy makes none, as the traffic-light desk does.
+    """
 
     key: str
     label: str
     colour: str
     description: str
     target: Target
+    resolution: Target | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,7 @@ def _public_priority(priority: Priority) -> dict[str, Any]:
         "description": priority.description,
         "target": target.describe(),
         **amount,
+        "resolution": priority.resolution.describe() if priority.resolution else None,
     }
 
 
