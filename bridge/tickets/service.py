@@ -9,7 +9,7 @@ why the clock can be injected and a Friday-evening ticket tested without waiting
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -187,13 +187,16 @@ class TicketDesk:
     def support(self) -> dict[str, Any]:
         return public_support(self.policy, self.products)
 
-    def validate(self, data: object) -> Submission:
-        """Check a submission without storing it; raises InvalidSubmission naming every bad field."""
-        return validate_submission(data, policy=self.policy, product_keys=[product.key for product in self.products],
-                                   smtputf8=self._mail.smtputf8)
+    def validate(self, data: object, products: Collection[str] | None = None) -> Submission:
+        """Check a submission without storing it; raises InvalidSubmission naming every bad field.
+
+        products narrows the desk's products to those this customer may name (a signed-in contact's).
+        """
+        keys = [product.key for product in self.products if products is None or product.key in products]
+        return validate_submission(data, policy=self.policy, product_keys=keys, smtputf8=self._mail.smtputf8)
 
     def submit(self, session: Session, data: object, *, idempotency_key: str | None = None,
-               now: datetime | None = None) -> Receipt:
+               products: Collection[str] | None = None, now: datetime | None = None) -> Receipt:
         """Validate and add the ticket with its queued acknowledgement to session; targets run from now.
 
         With an idempotency key that raised a ticket for the same address and request within a
@@ -202,7 +205,7 @@ class TicketDesk:
         A retry racing the first request finds the key taken when it is flushed: the session is
         then rolled back (it held only this ticket) and the first request's ticket answered.
         """
-        submission = self.validate(data)
+        submission = self.validate(data, products)
         moment = now or self._clock()
         claim = None if idempotency_key is None else Claim.of(idempotency_key, submission)
         if claim is not None and (earlier := claim.earlier_ticket(session, moment)) is not None:

@@ -17,25 +17,23 @@ from functools import partial
 from urllib.parse import quote
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, redirect, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, session, url_for
 from flask_limiter.util import get_remote_address
 
-from bridge.accounts.identity import Account, account_for
 from bridge.accounts.signin import LINK_LIFETIME, link_is_usable, mail_sign_in_link, redeem
 from bridge.accounts.throttle import SignInThrottle
 from bridge.services import Services
 from bridge.tickets.validation import MAX_LENGTHS, site_path_problem
 from bridge.web import csrf
 from bridge.web.context import db_session, services
-from bridge.web.errors import ApiError, is_api_request
+from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
+from bridge.web.signed_in import current_account, signed_in_account, start_session
 from bridge.web.tickets import EXPIRED, page
 
 bp = Blueprint("account", __name__)
 
 EXTENSION = "kb_sign_in_throttle"
-SESSION_EMAIL = "account_email"
-SESSION_SINCE = "signed_in_at"
 HOME = "/account/tickets"
 CHECK_MAIL = ("If {email} has an account with us, a link to sign in is on its way. It works once, "
               f"for {int(LINK_LIFETIME.total_seconds() // 60)} minutes.")
@@ -47,45 +45,6 @@ def init_app(app: Flask) -> None:
         settings.ratelimit_storage_url, settings.sign_in_address_rate_limit, settings.sign_in_client_rate_limit)
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours), SESSION_COOKIE_HTTPONLY=True)
     app.register_blueprint(bp)
-
-
-# --- who is signed in -----------------------------------------------------------------------------
-
-
-def current_account() -> Account | None:
-    """The account this request is signed in as, or None; looked up once per request."""
-    if "account" not in g:
-        g.account = _signed_in_account()
-    return g.account
-
-
-def signed_in_account() -> Account:
-    """The signed-in account; otherwise the API answers 401 and a page sends the visitor to sign in first."""
-    account = current_account()
-    if account is not None:
-        return account
-    if is_api_request():
-        raise ApiError(401, "not_signed_in", "Sign in first: POST /api/session with your email address")
-    abort(redirect(url_for("account.sign_in", next=request.full_path.rstrip("?")), 303))
-
-
-def _signed_in_account() -> Account | None:
-    email, since = session.get(SESSION_EMAIL), session.get(SESSION_SINCE)
-    if not isinstance(email, str) or not isinstance(since, (int, float)):
-        return None
-    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    if not 0 <= services().clock().timestamp() - since <= lifetime:
-        session.clear()
-        return None
-    return account_for(db_session(), email)
-
-
-def _start_session(email: str) -> None:
-    """A fresh session for email: nothing from before signing in (form nonces included) is carried over."""
-    session.clear()
-    session.permanent = True
-    session[SESSION_EMAIL] = email
-    session[SESSION_SINCE] = int(services().clock().timestamp())
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -134,7 +93,7 @@ def use_link(token: str):
         html, status = page("Sign in", "account/link.html", status=404, usable=False, token="", next_path=next_path,
                             csrf_token="")
         return html, status
-    _start_session(email)
+    start_session(email)
     return redirect(next_path, 303)
 
 
@@ -164,7 +123,7 @@ def api_sign_in():
         db_session().commit()
         if email is None:
             raise ApiError(401, "invalid_token", "This sign-in link has expired or was already used: ask for a new one")
-        _start_session(email)
+        start_session(email)
         return jsonify(signed_in_account().as_json()), 200
     email = body.get("email")
     problem = _email_problem(email) if isinstance(email, str) else "is required: the address to send the link to"

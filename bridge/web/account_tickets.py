@@ -36,7 +36,7 @@ from bridge.tickets.status import TicketStatus
 from bridge.tickets.times import local_time
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
 from bridge.web import csrf
-from bridge.web.account import signed_in_account
+from bridge.web.signed_in import signed_in_account
 from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError, is_api_request
 from bridge.web.json_body import json_object

@@ -113,7 +113,9 @@ def _create_ticket() -> dict[str, Any]:
         "summary": "Raise a ticket",
         "description": "Stores the ticket and queues its acknowledgement email. Without suggested_articles the "
                        "bridge suggests articles from the subject. Limited per client (KB_TICKET_RATE_LIMIT) and "
-                       "per email address (KB_TICKET_RECIPIENT_RATE_LIMIT); refused requests do not count.",
+                       "per email address (KB_TICKET_RECIPIENT_RATE_LIMIT); refused requests do not count. With "
+                       "a session cookie the ticket is raised as the signed-in account: its email address and name "
+                       "replace any sent, and product must be one the contact may see.",
         "parameters": [{
             "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
             "description": f"Any unique value per ticket (a UUID). Sent again with the same email address and body "

@@ -3,9 +3,13 @@
 The form works without JavaScript (a plain POST, errors shown next to the fields, values kept);
 JavaScript only adds suggestions as the customer types. Form posts carry a signed, time-limited
 token bound to the session (bridge/web/csrf.py) and a honeypot field. The JSON API needs no
-token: it uses no cookies, and a cross-site page cannot send a JSON body without the browser
-asking first. Both share one rate limit per client and one per email address (see
-_limit_ticket_posts). Everything else happens in
+token: a cross-site page cannot send a JSON body without the browser asking first. Both share
+one rate limit per client and one per email address (see _limit_ticket_posts).
+
+Signed in, the form and the API raise the ticket as the account: its email address and name
+are taken from the account, never from what was posted (the form shows them fixed), and only
+the products the contact may see are offered and accepted. Otherwise anyone could type a
+nominated contact's address and be served as them. Everything else happens in
 bridge.tickets.service.TicketDesk, which these views only call.
 """
 from __future__ import annotations
@@ -23,6 +27,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
+from bridge.accounts.identity import Account
 from bridge.tickets.idempotency import HEADER as IDEMPOTENCY_HEADER, InvalidKey, KeyReused
 from bridge.tickets.service import TicketDesk, public_support
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission, site_path_problem
@@ -32,6 +37,7 @@ from bridge.web.errors import ApiError, is_api_request
 from bridge.web.json_body import json_body
 from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
+from bridge.web.signed_in import current_account
 
 bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/tickets/static")
 
@@ -109,6 +115,9 @@ def recipient_key() -> str:
 
 
 def _posted_email() -> object:
+    account = current_account()
+    if account is not None:
+        return account.email
     if not request.is_json:
         return request.form.get("email")
     try:
@@ -152,8 +161,9 @@ def submit():
     if refusal:
         return refusal
     try:
-        receipt = get_desk().submit(db_session(), submission(values, request.form.get("suggested_articles", "")),
-                                    idempotency_key=request.form.get(IDEMPOTENCY_FIELD) or None)
+        receipt = get_desk().submit(db_session(), as_account(submission(values, request.form.get("suggested_articles", ""))),
+                                    idempotency_key=request.form.get(IDEMPOTENCY_FIELD) or None,
+                                    products=product_keys())
     except InvalidSubmission as invalid:
         return form_page(values, errors=invalid.fields, status=400)
     except (InvalidKey, KeyReused):
@@ -197,7 +207,8 @@ def solved():
 @bp.post("/api/tickets")
 def create_ticket():
     try:
-        receipt = get_desk().submit(db_session(), json_body(), idempotency_key=request.headers.get(IDEMPOTENCY_HEADER))
+        receipt = get_desk().submit(db_session(), as_account(json_body()),
+                                    idempotency_key=request.headers.get(IDEMPOTENCY_HEADER), products=product_keys())
     except InvalidSubmission as invalid:
         raise ApiError(400, "invalid_ticket", invalid.summary, invalid.fields) from invalid
     except InvalidKey as invalid:
@@ -218,9 +229,34 @@ def prefilled(args: Mapping[str, str]) -> dict[str, str]:
     values.update(query=query, subject=query[: MAX_LENGTHS["subject"]], priority=support_data()["default_priority"],
                   page=shown_page(args.get("page", "")))
     section = values["page"].lstrip("/").split("/", 1)[0]
-    if section in {product["key"] for product in support_data()["products"]}:
+    if section in product_keys():
         values["product"] = section
     return values
+
+
+def offered_products(account: Account | None) -> list[dict[str, str]]:
+    """The products the form offers: a signed-in contact's own, in the product list's order; anyone else all of them.
+
+    Staff, and addresses that only ever raised tickets, have no products of their own; the
+    entitlement rules decide whether their request is served.
+    """
+    products = support_data()["products"]
+    if account is None or account.contact is None:
+        return products
+    return [product for product in products if product["key"] in account.contact.products]
+
+
+def product_keys() -> list[str]:
+    """The products a ticket from this request may name (bridge.tickets.validation refuses any other)."""
+    return [product["key"] for product in offered_products(current_account())]
+
+
+def as_account(data: object) -> object:
+    """The posted fields with the signed-in account's email address and name in place of whatever was sent."""
+    account = current_account()
+    if account is None or not isinstance(data, Mapping):
+        return data
+    return {**data, "email": account.email, "name": account.name}
 
 
 def shown_page(value: str) -> str:
@@ -256,10 +292,12 @@ def form_post() -> tuple[dict[str, str], tuple[str, int] | None]:
 
 def form_page(values: Mapping[str, str], *, errors: Mapping[str, str] | None = None, notice: str | None = None,
               status: int = 200) -> tuple[str, int]:
+    account = current_account()
     return page(
-        "Contact support", "tickets/form.html", status=status, values=values, errors=errors or {}, notice=notice,
-        support=support_data(), suggestions=get_desk().suggest(values["subject"]), csrf_token=csrf.form_token(),
-        limits=MAX_LENGTHS, honeypot=HONEYPOT, idempotency_key=secrets.token_urlsafe(24),
+        "Contact support", "tickets/form.html", status=status, values=as_account(values), errors=errors or {},
+        notice=notice, support={**support_data(), "products": offered_products(account)}, account=account,
+        suggestions=get_desk().suggest(values["subject"]), csrf_token=csrf.form_token(), limits=MAX_LENGTHS,
+        honeypot=HONEYPOT, idempotency_key=secrets.token_urlsafe(24),
     )
 
 

@@ -64,3 +64,10 @@ def sign_in(client: FlaskClient, app: Flask, email: str) -> None:
     _, token = emailed_link(app, email.lower())
     response = client.post("/api/session", json={"token": token})
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A new client signed in as email."""
+    client = app.test_client()
+    sign_in(client, app, email)
+    return client

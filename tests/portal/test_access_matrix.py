@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.portal.portal_fixtures import add_organisation, add_staff, sign_in
+from tests.portal.portal_fixtures import add_organisation, add_staff, signed_in
 from tests.ticket_web_fixtures import TOKEN, any_database, bridge_app, close_app, valid_ticket  # noqa: F401
 
 # Who raised which ticket, for which product; the word is found only in that ticket.
@@ -63,12 +63,6 @@ def desk(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[tuple[Fl
         references[word] = raised.get_json()["reference"]
     yield app, references
     close_app(app)
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, app, email)
-    return client
 
 
 def token(client: FlaskClient) -> str:

@@ -1,6 +1,6 @@
 """A nominated contact follows a ticket in a real browser with JavaScript turned off: signs in from the
-emailed link (delivered over SMTP), raises a ticket, finds it in My tickets, adds information with a
-file, and closes it with a rating.
+emailed link (delivered over SMTP), raises a ticket on the form filled in from her account, finds it in
+My tickets, adds information with a file, and closes it with a rating.
 
 The bridge runs as `kb serve` (gunicorn) on a database of its own, sending mail to an aiosmtpd
 server in this process.
@@ -97,13 +97,13 @@ def test_a_contact_signs_in_raises_follows_adds_to_and_closes_a_ticket(portal: P
         assert "You have no tickets yet" in page.locator("article").inner_text()
 
         page.goto(portal.base + "tickets/new")
-        email = page.get_by_label("Email address")
-        if email.is_editable():
-            email.fill(ADA)
-        name = page.get_by_label("Your name")
-        if name.is_editable():
-            name.fill("Ada Lovelace")
-        page.get_by_label("Product").select_option("ledger")
+        # Signed in, the form is filled in from the account and cannot be changed; Ada may see only ledger.
+        for label, value in (("Email address", ADA), ("Your name", "Ada Lovelace"), ("Organisation", "Acme Ltd")):
+            field = page.get_by_label(label)
+            assert (field.input_value(), field.is_editable()) == (value, False), label
+        product = page.get_by_label("Product")
+        assert product.locator("option").all_inner_texts() == ["Choose the product", "Ledger"]
+        product.select_option("ledger")
         page.get_by_label("Subject").fill("Invoices will not export")
         page.get_by_label("Description").fill("The export button does nothing.")
         page.get_by_label("Technical problem").check()
