@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from bridge.accounts.models import Contact, Organisation, StaffMember
 from bridge.accounts.signin import SignInLink
+from bridge.credits.models import CreditEntry, TicketAssessment, WorkQuote
 from bridge.db import Base
 from bridge.notify.models import OutboxMessage
 from bridge.searchlog.models import ArticleFeedback, SearchEvent
 from bridge.tickets.conversation import Attachment, TicketMessage
 from bridge.tickets.models import Deflection, IdempotencyKey, Ticket, TicketEvent
 
-__all__ = ["ArticleFeedback", "Attachment", "Base", "Contact", "Deflection", "IdempotencyKey", "Organisation",
-           "OutboxMessage", "SearchEvent", "SignInLink", "StaffMember", "Ticket", "TicketEvent", "TicketMessage"]
+__all__ = ["ArticleFeedback", "Attachment", "Base", "Contact", "CreditEntry", "Deflection", "IdempotencyKey",
+           "Organisation", "OutboxMessage", "SearchEvent", "SignInLink", "StaffMember", "Ticket", "TicketAssessment",
+           "TicketEvent", "TicketMessage", "WorkQuote"]

@@ -28,6 +28,7 @@ from bridge.settings import Settings, SettingsError
 from bridge.tickets.policy import SupportPolicy, load_policy
 
 if TYPE_CHECKING:
+    from bridge.credits.assessment import CreditDesk
     from bridge.search.index_reader import IndexUnavailable, SearchIndex
     from bridge.searchlog.recorder import SearchLog
     from bridge.tickets.service import TicketDesk
@@ -64,6 +65,7 @@ class Services:
         self._stop_sender = threading.Event()
         self._index: SearchIndex | IndexUnavailable | None = None
         self._desk: TicketDesk | None = None
+        self._credits: CreditDesk | None = None
         self._search_log: SearchLog | None = None
 
     # --- database --------------------------------------------------------------------------------
@@ -138,6 +140,20 @@ class Services:
                     clock=lambda: self.clock(),
                 )
             return self._desk
+
+    def credits(self) -> CreditDesk | None:
+        """The credits desk, or None when the policy does not charge credits."""
+        from bridge.credits.assessment import CreditDesk
+        from bridge.credits.mail import CreditMail
+        from bridge.tickets.business_time import BusinessCalendar
+
+        if self.policy.credits is None:
+            return None
+        with self._lock:
+            if self._credits is None:
+                self._credits = CreditDesk(self.policy.credits, BusinessCalendar.from_policy(self.policy),
+                                           CreditMail(sender=self.settings.mail_from, site_url=self.settings.public_url))
+            return self._credits
 
     def close(self) -> None:
         """Stop the background sender and search log writer, and close the database connections."""

@@ -10,7 +10,7 @@ an import safe to run twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session
 
 from bridge.accounts.directory import contact_by_email, normalise_email, organisation_by_key, staff_by_email
 from bridge.accounts.models import Contact, Organisation, StaffMember
+
+# What happens to a new organisation besides being stored (a desk that charges credits grants its
+# free credits, bridge/credits); returns the words to add to what the command prints.
+Welcome = Callable[[Session, Organisation], str]
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 YES = ("yes", "true", "1")
@@ -100,10 +104,12 @@ class Done:
     message: str
 
 
-def put_organisation(session: Session, org_key: str, values: Mapping[str, Any], *, create: bool | None) -> Done:
+def put_organisation(session: Session, org_key: str, values: Mapping[str, Any], *, create: bool | None,
+                     welcome: Welcome | None = None) -> Done:
     """Add (create=True), update (create=False) or either (None, for imports) the organisation org_key.
 
     Narrowing its products narrows its contacts' products too, since theirs are a subset of its.
+    A new organisation is then passed to welcome, if given.
     """
     organisation = _existing(organisation_by_key(session, org_key), create, f"organisation {org_key}", "key")
     if organisation is None:
@@ -112,7 +118,8 @@ def put_organisation(session: Session, org_key: str, values: Mapping[str, Any], 
                                     paid_until=values.get("paid_until"),
                                     out_of_hours_cover=values.get("out_of_hours_cover", False))
         session.add(organisation)
-        return Done("added", f"added organisation {org_key}: {_describe(organisation, ORGANISATION_FIELDS)}")
+        welcomed = f"; {welcome(session, organisation)}" if welcome else ""
+        return Done("added", f"added organisation {org_key}: {_describe(organisation, ORGANISATION_FIELDS)}{welcomed}")
     changes = _apply(organisation, values, ORGANISATION_FIELDS)
     narrowed = [contact for contact in organisation.contacts if set(contact.products) - set(organisation.products)]
     for contact in narrowed:

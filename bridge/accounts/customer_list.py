@@ -30,8 +30,11 @@ class ImportRefused(ValueError):
         super().__init__(f"{len(problems)} problem(s), nothing imported:\n" + "\n".join(problems))
 
 
-def import_customer_list(session: Session, file: TextIO, known_products: Collection[str]) -> list[Done]:
-    """Add or update every organisation and contact in file within session (the caller commits); ImportRefused if any row is bad."""
+def import_customer_list(session: Session, file: TextIO, known_products: Collection[str],
+                         welcome: admin.Welcome | None = None) -> list[Done]:
+    """Add or update every organisation and contact in file within session (the caller commits); ImportRefused if any row is bad.
+
+    Each new organisation is passed to welcome, as `kb org add` does."""
     reader = csv.DictReader(file)
     _check_header(reader.fieldnames)
     problems: list[str] = []
@@ -46,7 +49,8 @@ def import_customer_list(session: Session, file: TextIO, known_products: Collect
                 _same_as_before(org_values, organisations[org_key], org_key)
             else:
                 organisations[org_key] = org_values
-                done.append(admin.put_organisation(session, org_key, org_values, create=None))
+                done.append(admin.put_organisation(session, org_key, org_values, create=None,
+                                                   welcome=welcome))
             if row.get("email", "").strip():
                 address, contact_values = _contact(row, org_key, known_products)
                 if address in emails:

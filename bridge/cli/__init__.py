@@ -9,6 +9,7 @@ import click
 
 from bridge.cli.accounts import accounts, contact, org, staff
 from bridge.cli.content import build, check
+from bridge.cli.credits import credits
 from bridge.cli.gaps import gaps
 from bridge.cli.mail import mail
 from bridge.cli.serve import serve
@@ -23,5 +24,5 @@ def main() -> None:
     pass
 
 
-for command in (check, build, serve, gaps, mail, tickets, org, contact, staff, accounts):
+for command in (check, build, serve, gaps, mail, tickets, org, contact, staff, accounts, credits):
     main.add_command(command)

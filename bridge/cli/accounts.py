@@ -15,9 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bridge.accounts import admin
-from bridge.accounts.admin import AccountError, Done
+from bridge.accounts.admin import AccountError, Done, Welcome
 from bridge.accounts.customer_list import ImportRefused, import_customer_list
 from bridge.cli.startup import fail, services_or_exit
+from bridge.cli.credits import grant_credits
 from bridge.db import upgrade_database
 
 # How each field is typed on the command line, so an error names what the operator typed.
@@ -25,14 +26,18 @@ OPTIONS = {"key": "KEY", "email": "EMAIL", "organisation": "--org", "paid_until"
            "out_of_hours_cover": "--out-of-hours", "products": "--products", "boards": "--boards", "name": "--name"}
 
 
-def run(command: str, change: Callable[[Session, tuple[str, ...]], list[Done]]) -> None:
-    """Apply change in one transaction on KB_DATABASE_URL (migrated first) and print each line it reports."""
+def run(command: str, change: Callable[[Session, tuple[str, ...], Welcome | None], list[Done]]) -> None:
+    """Apply change in one transaction on KB_DATABASE_URL (migrated first) and print each line it reports.
+
+    change gets the session, the product keys, and what a new organisation is welcomed with: on a
+    desk that charges credits, the policy's free credits.
+    """
     services = services_or_exit(command)
     products = tuple(product.key for product in services.products)
     try:
         upgrade_database(services.settings.database_url)
         with services.sessions()() as session:
-            done = change(session, products)
+            done = change(session, products, grant_credits(services))
             session.commit()
     except AccountError as error:
         fail(command, 2, f"{OPTIONS.get(error.field, error.field)}: {error.problem}")
@@ -76,9 +81,9 @@ def _organisation_values(products: tuple[str, ...], name: str | None, product_li
 @click.option("--out-of-hours/--no-out-of-hours", default=None, help="Whether it has out-of-hours cover (default: no).")
 def org_add(key: str, name: str, product_list: str, paid_until: str | None, out_of_hours: bool | None) -> None:
     """Add the organisation KEY (lower-case letters, digits, - and _)."""
-    run("kb org add", lambda session, products: [admin.put_organisation(
+    run("kb org add", lambda session, products, welcome: [admin.put_organisation(
         session, admin.key(key), _organisation_values(products, name, product_list, paid_until, out_of_hours),
-        create=True)])
+        create=True, welcome=welcome)])
 
 
 @org.command("update")
@@ -90,7 +95,7 @@ def org_add(key: str, name: str, product_list: str, paid_until: str | None, out_
 def org_update(key: str, name: str | None, product_list: str | None, paid_until: str | None,
                out_of_hours: bool | None) -> None:
     """Change the organisation KEY; only the options given change."""
-    run("kb org update", lambda session, products: [admin.put_organisation(
+    run("kb org update", lambda session, products, _: [admin.put_organisation(
         session, key, _organisation_values(products, name, product_list, paid_until, out_of_hours), create=False)])
 
 
@@ -120,7 +125,7 @@ def _contact_values(products: tuple[str, ...], org_key: str | None, name: str | 
 @click.option("--nominated/--not-nominated", default=None, help="Whether they get support (default: not nominated).")
 def contact_add(email: str, org_key: str, name: str, product_list: str | None, nominated: bool | None) -> None:
     """Add a contact whose account is EMAIL (any case: addresses are compared without it)."""
-    run("kb contact add", lambda session, products: [admin.put_contact(
+    run("kb contact add", lambda session, products, _: [admin.put_contact(
         session, admin.email(email), _contact_values(products, org_key, name, product_list, nominated), create=True)])
 
 
@@ -133,7 +138,7 @@ def contact_add(email: str, org_key: str, name: str, product_list: str | None, n
 def contact_update(email: str, org_key: str | None, name: str | None, product_list: str | None,
                    nominated: bool | None) -> None:
     """Change the contact EMAIL; only the options given change."""
-    run("kb contact update", lambda session, products: [admin.put_contact(
+    run("kb contact update", lambda session, products, _: [admin.put_contact(
         session, admin.email(email), _contact_values(products, org_key, name, product_list, nominated), create=False)])
 
 
@@ -152,7 +157,7 @@ def staff() -> None:
 @click.option("--admin/--no-admin", "is_admin", default=False, help="Whether they administer the desk.")
 def staff_add(email: str, name: str, boards: str, is_admin: bool) -> None:
     """Add the staff member EMAIL."""
-    run("kb staff add", lambda session, products: [admin.put_staff(
+    run("kb staff add", lambda session, products, _: [admin.put_staff(
         session, admin.email(email),
         {"name": admin.text(name, "name"), "boards": admin.products(boards, products, "boards"), "admin": is_admin},
         create=True)])
@@ -174,9 +179,9 @@ def import_list(file: Path) -> None:
     All or nothing: one bad row and nothing is imported, with every problem listed by row and
     column. Running it again with the same file changes nothing.
     """
-    def change(session: Session, products: tuple[str, ...]) -> list[Done]:
+    def change(session: Session, products: tuple[str, ...], welcome: Welcome | None) -> list[Done]:
         with file.open(encoding="utf-8-sig", newline="") as handle:
-            done = import_customer_list(session, handle, products)
+            done = import_customer_list(session, handle, products, welcome)
         changed = [line for line in done if line.action != "unchanged"]
         unchanged = len(done) - len(changed)
         return [*changed, Done("summary", f"{len(changed)} changed, {unchanged} unchanged")]

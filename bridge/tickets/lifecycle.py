@@ -21,16 +21,21 @@ from bridge.tickets.status import TicketStatus
 SYSTEM = "system"
 
 _S = TicketStatus
+# Work that costs credits or was quoted waits for the customer's approval, or for credits, from any
+# working status (bridge/credits); approval or credits reopen the work, declining closes the ticket.
+_CHARGEABLE = frozenset({_S.AWAITING_APPROVAL, _S.AWAITING_CREDITS})
 TRANSITIONS: Mapping[TicketStatus, frozenset[TicketStatus]] = {
-    _S.NEW: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}),
-    _S.OPEN: frozenset({_S.IN_PROGRESS, _S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}),
-    _S.IN_PROGRESS: frozenset({_S.OPEN, _S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}),
-    _S.WAITING_ON_CUSTOMER: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.RESOLVED, _S.CLOSED}),
+    _S.NEW: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}) | _CHARGEABLE,
+    _S.OPEN: frozenset({_S.IN_PROGRESS, _S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}) | _CHARGEABLE,
+    _S.IN_PROGRESS: frozenset({_S.OPEN, _S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}) | _CHARGEABLE,
+    _S.WAITING_ON_CUSTOMER: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.RESOLVED, _S.CLOSED}) | _CHARGEABLE,
     # A customer who finds the fix did not hold reopens; one who agrees signs off by closing.
     _S.RESOLVED: frozenset({_S.OPEN, _S.CLOSED}),
     _S.CLOSED: frozenset(),
     # The board releases a withheld ticket (its targets start then) or closes it; the customer may close it.
     _S.WITHHELD: frozenset({_S.OPEN, _S.CLOSED}),
+    _S.AWAITING_APPROVAL: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.AWAITING_CREDITS, _S.CLOSED}),
+    _S.AWAITING_CREDITS: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.AWAITING_APPROVAL, _S.CLOSED}),
 }
 # What a ticket may start as: received normally, or stored with support withheld.
 INITIAL: frozenset[TicketStatus] = frozenset({_S.NEW, _S.WITHHELD})

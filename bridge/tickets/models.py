@@ -70,6 +70,10 @@ class Ticket(Base):
     split_from: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     # Flagged by the board: the question deserves an article, so it is listed in `kb gaps`.
     needs_article: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # On a desk that charges credits: "agree" (charge the assessment at once) or "quote_first" (ask first).
+    credit_consent: Mapped[str | None] = mapped_column(String(16))
+    # Out-of-hours cover the customer asked for: when it should start (quoted before it is agreed).
+    cover_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class TicketEvent(Base):

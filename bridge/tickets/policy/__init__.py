@@ -6,6 +6,9 @@ from bridge.tickets.policy.model import (
     WEEKDAYS,
     BusinessDays,
     BusinessHours,
+    CreditCategory,
+    CreditPackage,
+    CreditTerms,
     OpeningHours,
     PolicyError,
     Priority,
@@ -15,5 +18,6 @@ from bridge.tickets.policy.model import (
     Target,
 )
 
-__all__ = ["COLOURS", "ENTITLEMENTS", "WEEKDAYS", "BusinessDays", "BusinessHours", "OpeningHours", "PolicyError", "Priority",
+__all__ = ["COLOURS", "ENTITLEMENTS", "WEEKDAYS", "BusinessDays", "BusinessHours", "CreditCategory", "CreditPackage",
+           "CreditTerms", "OpeningHours", "PolicyError", "Priority",
            "PublicHolidays", "RequestType", "SupportPolicy", "Target", "load_policy"]

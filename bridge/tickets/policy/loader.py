@@ -15,6 +15,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,9 @@ from bridge.tickets.policy.model import (
     WEEKDAYS,
     BusinessDays,
     BusinessHours,
+    CreditCategory,
+    CreditPackage,
+    CreditTerms,
     OpeningHours,
     PolicyError,
     Priority,
@@ -41,6 +45,7 @@ from bridge.tickets.policy.model import (
 _HOURS_PATTERN = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)")
 _KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 _PREFIX_PATTERN = re.compile(r"[A-Z]{1,5}")
+_CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 
 
 
@@ -106,7 +111,7 @@ _TOP_LEVEL_KEYS = (
     "priorities",
     "request_types",
 )
-_OPTIONAL_TOP_LEVEL_KEYS = ("entitlement",)
+_OPTIONAL_TOP_LEVEL_KEYS = ("entitlement", "credits")
 
 
 def _policy(data: object) -> SupportPolicy:
@@ -123,6 +128,7 @@ def _policy(data: object) -> SupportPolicy:
     default_priority = _default_priority(data["default_priority"], priorities)
     request_types = _unique_keys(_list(data["request_types"], "request_types", _request_type), "request_types")
     entitlement = _entitlement(data.get("entitlement", "anyone"), "entitlement")
+    credits = _credits(data["credits"], "credits") if "credits" in data else None
     return SupportPolicy(
         timezone=timezone,
         office_hours=office_hours,
@@ -133,6 +139,7 @@ def _policy(data: object) -> SupportPolicy:
         default_priority=default_priority,
         request_types=request_types,
         entitlement=entitlement,
+        credits=credits,
     )
 
 
@@ -170,7 +177,7 @@ def _mapping(value: object, where: str) -> Mapping[str, Any]:
 
 
 _Item = TypeVar("_Item")
-_Keyed = TypeVar("_Keyed", Priority, RequestType)
+_Keyed = TypeVar("_Keyed", Priority, RequestType, CreditCategory)
 
 
 def _list(value: object, where: str, parse_item: Callable[[object, str], _Item]) -> tuple[_Item, ...]:
@@ -348,3 +355,52 @@ def _default_priority(value: object, priorities: tuple[Priority, ...]) -> Priori
         if priority.key == value:
             return priority
     raise _Invalid("default_priority", f"{_shown(value)} is not one of the priorities ({listed_keys(priorities)})")
+
+
+def _credits(value: object, where: str) -> CreditTerms:
+    """The credits desk's terms: a whole-number grant, categories (one may be free), packages in one currency."""
+    terms = _mapping(value, where)
+    _check_keys(terms, where, required=("grant", "currency", "categories", "packages"))
+    grant = _whole_number(terms["grant"], f"{where}.grant")
+    currency = terms["currency"]
+    if not isinstance(currency, str) or not _CURRENCY_PATTERN.fullmatch(currency):
+        raise _Invalid(f"{where}.currency", f"expected a three-letter ISO 4217 code such as USD, got {_shown(currency)}")
+    categories = _unique_keys(_list(terms["categories"], f"{where}.categories", _credit_category), f"{where}.categories")
+    if all(category.credits == 0 for category in categories):
+        raise _Invalid(f"{where}.categories", "at least one category must cost credits")
+    packages = _list(terms["packages"], f"{where}.packages", lambda item, at: _credit_package(item, at, currency))
+    for index, package in enumerate(packages):
+        if package.credits in (earlier.credits for earlier in packages[:index]):
+            raise _Invalid(f"{where}.packages[{index}].credits", f"another package already has {package.credits} credits")
+    return CreditTerms(grant=grant, categories=categories, packages=packages)
+
+
+def _credit_category(value: object, where: str) -> CreditCategory:
+    item = _mapping(value, where)
+    _check_keys(item, where, required=("key", "label", "credits", "description"))
+    return CreditCategory(key=_key(item["key"], f"{where}.key"), label=_text(item["label"], f"{where}.label"),
+                          credits=_whole_number(item["credits"], f"{where}.credits"),
+                          description=_text(item["description"], f"{where}.description"))
+
+
+def _credit_package(value: object, where: str, currency: str) -> CreditPackage:
+    item = _mapping(value, where)
+    _check_keys(item, where, required=("credits", "price"))
+    return CreditPackage(credits=_positive_integer(item["credits"], f"{where}.credits"),
+                         price=_price(item["price"], f"{where}.price"), currency=currency)
+
+
+def _whole_number(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _Invalid(where, f"must be a whole number of credits, 0 or more, got {_shown(value)}")
+    return value
+
+
+def _price(value: object, where: str) -> Decimal:
+    """A price with at most two decimals, read from its text so 0.1 stays 0.10 and never 0.1000000000000000055."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise _Invalid(where, f"must be a positive amount such as 50 or 49.99, got {_shown(value)}")
+    price = Decimal(str(value))
+    if price != price.quantize(Decimal("0.01")):
+        raise _Invalid(where, f"must have at most two decimal places, got {_shown(value)}")
+    return price

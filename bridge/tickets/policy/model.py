@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,57 @@ class PublicHolidays:
 
 
 @dataclass(frozen=True)
+class CreditCategory:
+    """What an assessed request costs: the board puts each chargeable ticket in one category (0 credits: free)."""
+
+    key: str
+    label: str
+    credits: int
+    description: str
+
+
+@dataclass(frozen=True)
+class CreditPackage:
+    """Credits a customer can buy, at a price; payment happens outside the bridge (an invoice)."""
+
+    credits: int
+    price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class CreditTerms:
+    """A desk that charges credits per request: the grant a new organisation gets, the categories, the packages."""
+
+    grant: int
+    categories: tuple[CreditCategory, ...]
+    packages: tuple[CreditPackage, ...]
+
+    def category(self, key: str) -> CreditCategory:
+        """Look a category up by key; KeyError lists the valid keys because the key comes from a request."""
+        for category in self.categories:
+            if category.key == key:
+                return category
+        raise KeyError(f"unknown category {key!r}; expected one of {', '.join(c.key for c in self.categories)}")
+
+    def package(self, credits: int) -> CreditPackage:
+        """The package of that many credits; KeyError lists the packages sold."""
+        for package in self.packages:
+            if package.credits == credits:
+                return package
+        raise KeyError(f"no package of {credits} credits; the packages are {', '.join(str(p.credits) for p in self.packages)}")
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "grant": self.grant,
+            "categories": [{"key": c.key, "label": c.label, "credits": c.credits, "description": c.description}
+                           for c in self.categories],
+            "packages": [{"credits": p.credits, "price": f"{p.price:.2f}", "currency": p.currency}
+                         for p in self.packages],
+        }
+
+
+@dataclass(frozen=True)
 class SupportPolicy:
     """Everything the ticket bridge needs to know about a desk's service commitments."""
 
@@ -120,6 +172,8 @@ class SupportPolicy:
     default_priority: Priority
     request_types: tuple[RequestType, ...]
     entitlement: str = "anyone"  # one of ENTITLEMENTS
+    # None: the desk does not charge (the traffic-light desk); otherwise requests are assessed in credits.
+    credits: CreditTerms | None = None
 
     def priority(self, key: str) -> Priority:
         """Look a priority up by key; KeyError lists the valid keys because the key usually comes from a form."""
@@ -156,6 +210,7 @@ class SupportPolicy:
                 {"key": rt.key, "label": rt.label, "covered": rt.covered, "message": rt.message}
                 for rt in self.request_types
             ],
+            "credits": self.credits.public() if self.credits else None,
         }
 
 
