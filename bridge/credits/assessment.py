@@ -6,8 +6,8 @@ organisation locked (bridge.credits.ledger.lock_organisation) and works out the 
 between what the ticket has been charged and what its category costs, so the same assessment
 twice, or two at once, charges once, and a re-assessment records only the difference. A ticket
 whose customer asked to know the cost first waits in `awaiting_approval`; one the organisation
-cannot pay for waits in `awaiting_credits` until credits are added. While it waits its response
-clock is stopped: the wait is added to its target when work resumes.
+cannot pay for waits in `awaiting_credits` until credits are added. While it waits its clock is
+stopped the desk's way (`tickets.waiting_since`): the wait is added to its targets when work resumes.
 """
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ class CreditDesk:
         if not approve:
             change_status(session, ticket, TicketStatus.CLOSED, actor=actor, now=now,
                           detail={"reason": "cost declined", "category": category.key})
-            state.paused_at = None
+            ticket.waiting_since = None
             self.mail.send(session, ticket, kind=DECISION_MAIL, subject="Closed: you declined the cost", now=now,
                            paragraphs=[f"You declined the assessment of your request as {category.label} "
                                        f"({category.credits} credits), so we have closed it without any work and "
@@ -196,16 +196,19 @@ class CreditDesk:
 
     def _wait(self, session: Session, ticket: Ticket, state: TicketAssessment, status: TicketStatus, *, actor: str,
               now: datetime) -> None:
-        """Stop the response clock (if it runs) and hold the ticket."""
-        state.paused_at = state.paused_at or now
+        """Stop the targets' clock (if it runs) and hold the ticket."""
+        ticket.waiting_since = ticket.waiting_since or now
         change_status(session, ticket, status, actor=actor, now=now, detail={"category": state.category})
 
     def _resume(self, session: Session, ticket: Ticket, state: TicketAssessment, *, actor: str, now: datetime) -> None:
-        """Reopen the work; the response target moves on by the office hours the ticket waited."""
-        if state.paused_at is not None and state.paused_at < now and ticket.respond_by is not None:
-            waited = self.calendar.business_hours_between(state.paused_at, now)
-            ticket.respond_by = self.calendar.add_business_hours(ticket.respond_by, waited)
-        state.paused_at = None
+        """Reopen the work; the targets move on by the office hours the ticket waited."""
+        if ticket.waiting_since is not None and ticket.waiting_since < now:
+            waited = self.calendar.business_hours_between(ticket.waiting_since, now)
+            if ticket.respond_by is not None:
+                ticket.respond_by = self.calendar.add_business_hours(ticket.respond_by, waited)
+            if ticket.resolve_by is not None:
+                ticket.resolve_by = self.calendar.add_business_hours(ticket.resolve_by, waited)
+        ticket.waiting_since = None
         change_status(session, ticket, TicketStatus.OPEN, actor=actor, now=now, detail={"category": state.category})
 
     def _where(self, session: Session, ticket: Ticket, state: TicketAssessment | None) -> Charging:

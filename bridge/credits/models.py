@@ -42,8 +42,7 @@ class TicketAssessment(Base):
     """The board's assessment of one ticket: its category, and whether the customer has approved the cost.
 
     `category` is what the ticket should be charged; the ledger says what it has been charged, so
-    a ticket waiting for credits or for approval has a category and no charge yet. `paused_at` is
-    when its response clock stopped (waiting for approval or credits), None while it runs.
+    a ticket waiting for credits or for approval has a category and no charge yet.
     """
 
     __tablename__ = "ticket_assessments"
@@ -54,7 +53,6 @@ class TicketAssessment(Base):
     assessed_by: Mapped[str] = mapped_column(String(320))
     assessed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class WorkQuote(Base):

@@ -44,7 +44,8 @@ def test_a_new_organisation_gets_the_grant_and_a_package_charges_the_ticket_that
                                           "balance now 15"]
     with make_session_factory(engine)() as session:
         assert session.scalar(select(Ticket.status).where(Ticket.reference == reference)) == "open"
-        assert session.get(TicketAssessment, waiting.id).paused_at is None
+        assert session.get(Ticket, waiting.id).waiting_since is None
+        assert session.get(TicketAssessment, waiting.id).category == "standard"
     engine.dispose()
 
     statement = json.loads(kb(any_database, "credits", "statement", "acme", "--format", "json").output)

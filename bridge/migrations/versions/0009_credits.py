@@ -51,7 +51,6 @@ def upgrade() -> None:
         sa.Column("assessed_by", sa.String(320), nullable=False),
         sa.Column("assessed_at", TIMESTAMP, nullable=False),
         sa.Column("approved_at", TIMESTAMP, nullable=True),
-        sa.Column("paused_at", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_assessments")),
         sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_assessments_ticket_id_tickets")),
     )
