@@ -123,7 +123,9 @@ class Services:
     # --- tickets ---------------------------------------------------------------------------------
 
     def desk(self) -> TicketDesk:
-        """The ticket desk; it suggests articles from the search index when one is published."""
+        """The ticket desk; it suggests articles from the search index when one is published, and tells the
+        product's review board of every ticket it stores (bridge/desk/notifications.py)."""
+        from bridge.desk.notifications import new_ticket
         from bridge.search.index_reader import IndexUnavailable
         from bridge.tickets.service import MailSettings, TicketDesk, find_article_in_index, suggest_from_index
 
@@ -138,6 +140,7 @@ class Services:
                     suggest=suggest_from_index(published),
                     find_article=find_article_in_index(published),
                     clock=lambda: self.clock(),
+                    on_created=new_ticket,
                 )
             return self._desk
 

@@ -99,7 +99,7 @@ def test_kb_gaps_lists_what_failed_newest_first(app, client, monkeypatch) -> Non
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
     assert lines[0].split() == ["query", "searches", "no_results", "no_click", "contacted_support", "not_helpful",
-                                "last_searched"]
+                                "last_searched", "flagged_by_board"]
     assert [line.split("  ")[0].strip() for line in lines[1:]] == ["xylophone zeppelin", "vat"]
 
     rows = json.loads(runner.invoke(main, ["gaps", "--format", "json"]).output)

@@ -11,10 +11,12 @@ import click
 
 from bridge.cli.startup import services_or_exit
 from bridge.db import upgrade_database, utc_now
+from bridge.desk.articles_wanted import flagged_questions, with_flagged
 from bridge.searchlog.gaps import Gap, unresolved_searches
 from bridge.searchlog.redact import printable, spreadsheet_safe
 
-COLUMNS = ("query", "searches", "no_results", "no_click", "contacted_support", "not_helpful", "last_searched")
+COLUMNS = ("query", "searches", "no_results", "no_click", "contacted_support", "not_helpful", "last_searched",
+           "flagged_by_board")
 
 
 def _rows(gaps: list[Gap]) -> list[dict]:
@@ -33,12 +35,15 @@ def _table(gaps: list[Gap]) -> str:
 @click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="How far back to look.")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def gaps(days: int, output: str) -> None:
-    """List searches that found nothing, were not followed by a click, or led to support."""
+    """List searches that found nothing, were not followed by a click, or led to support, and the questions
+    the review board flagged as needing an article."""
     services = services_or_exit("kb gaps")
     upgrade_database(services.settings.database_url)
     try:
         with services.sessions()() as session:
-            found = unresolved_searches(session, since=utc_now() - timedelta(days=days))
+            since = utc_now() - timedelta(days=days)
+            found = with_flagged(unresolved_searches(session, since=since),
+                                 flagged_questions(session, since, region=services.policy.holidays.country))
     finally:
         services.close()
     if output == "json":

@@ -12,7 +12,8 @@ from bridge.searchlog.models import SearchEvent
 
 @dataclass(frozen=True)
 class Gap:
-    """One normalised query and how often it went unanswered, and how."""
+    """One normalised query and how often it went unanswered, and how; flagged_by_board counts the tickets
+    the review board flagged as needing an article for it (bridge/desk/articles_wanted.py)."""
 
     query: str
     searches: int
@@ -21,6 +22,7 @@ class Gap:
     contacted_support: int
     not_helpful: int
     last_searched: datetime
+    flagged_by_board: int = 0
 
 
 def unresolved_searches(session: Session, since: datetime) -> list[Gap]:

@@ -106,6 +106,10 @@ class BusinessCalendar:
                 return self.add_business_days(start, days)
         raise TypeError(f"expected a Priority, BusinessHours or BusinessDays, got {type(priority_or_target).__name__}")
 
+    def resolution_due(self, start: dt.datetime, priority: Priority) -> dt.datetime | None:
+        """When a ticket raised at start must be resolved under its priority, or None when the policy promises nothing."""
+        return None if priority.resolution is None else self.due(start, priority.resolution)
+
     def business_hours_between(self, a: dt.datetime, b: dt.datetime) -> float:
         """Office hours elapsed from a to b (negative if b is before a), e.g. for response-time reports."""
         start, end = _as_utc(a, "a"), _as_utc(b, "b")

@@ -3,7 +3,8 @@
 The customer's pages (issue 14) and the desk's review board (the next issue) both move tickets
 through `change_status`, so neither can invent a transition and every change leaves an event
 saying who made it, when, from what and to what. Nothing returns to `new` (it means "nobody has
-looked yet") and `closed` is final: a closed ticket is followed up by a new ticket instead.
+looked yet") but a withheld ticket the board releases, which nobody has worked on either; `closed`
+is final: a closed ticket is followed up by a new ticket instead.
 Like the rest of the domain, these functions add to the caller's session and never commit.
 """
 from __future__ import annotations
@@ -32,8 +33,9 @@ TRANSITIONS: Mapping[TicketStatus, frozenset[TicketStatus]] = {
     # A customer who finds the fix did not hold reopens; one who agrees signs off by closing.
     _S.RESOLVED: frozenset({_S.OPEN, _S.CLOSED}),
     _S.CLOSED: frozenset(),
-    # The board releases a withheld ticket (its targets start then) or closes it; the customer may close it.
-    _S.WITHHELD: frozenset({_S.OPEN, _S.CLOSED}),
+    # The board releases a withheld ticket into the queue as new (its targets start then) or closes
+    # it; the customer may close it.
+    _S.WITHHELD: frozenset({_S.NEW, _S.CLOSED}),
     _S.AWAITING_APPROVAL: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.AWAITING_CREDITS, _S.CLOSED}),
     _S.AWAITING_CREDITS: frozenset({_S.OPEN, _S.IN_PROGRESS, _S.AWAITING_APPROVAL, _S.CLOSED}),
 }

@@ -74,6 +74,9 @@ class Suggestion:
 
 Suggest = Callable[[str], list[Suggestion]]
 FindArticle = Callable[[str], ArticleLink | None]
+# What else happens in the same transaction once a ticket is stored (bridge.services wires the
+# review board's mail, bridge.desk.notifications, so this room does not depend on the desk's).
+OnCreated = Callable[[Session, "TicketDesk", Ticket, datetime], None]
 
 
 def suggest_from_index(index: SearchIndex | None) -> Suggest:
@@ -175,14 +178,16 @@ class TicketDesk:
         suggest: Suggest,
         find_article: FindArticle,
         clock: Callable[[], datetime] = utc_now,
+        on_created: OnCreated | None = None,
     ) -> None:
         self.policy = policy
         self.products = tuple(products)
         self.calendar = BusinessCalendar.from_policy(policy)
-        self._mail = mail
+        self.mail = mail
         self.suggest = suggest
         self._find_article = find_article
         self._clock = clock
+        self._on_created = on_created
 
     def support(self) -> dict[str, Any]:
         return public_support(self.policy, self.products)
@@ -193,7 +198,7 @@ class TicketDesk:
         products narrows the desk's products to those this customer may name (a signed-in contact's).
         """
         keys = [product.key for product in self.products if products is None or product.key in products]
-        return validate_submission(data, policy=self.policy, product_keys=keys, smtputf8=self._mail.smtputf8)
+        return validate_submission(data, policy=self.policy, product_keys=keys, smtputf8=self.mail.smtputf8)
 
     def submit(self, session: Session, data: object, *, idempotency_key: str | None = None,
                products: Collection[str] | None = None, now: datetime | None = None) -> Receipt:
@@ -227,13 +232,17 @@ class TicketDesk:
                 reference_prefix=self.policy.reference_prefix,
                 acknowledge_by=self.calendar.due(moment, self.policy.acknowledgement_target),
                 respond_by=None if withheld else self.calendar.due(moment, priority),
+                resolve_by=None if withheld else self.calendar.resolution_due(moment, priority),
                 covered=request_type.covered,
-                compose_mail=self._acknowledgement,
+                compose_mail=self.acknowledgement,
                 contact=contact,
                 withheld=withheld,
+                now=moment,
             )
             if claim is not None:
                 claim.record(session, ticket, moment)
+            if self._on_created is not None:
+                self._on_created(session, self, ticket, moment)
         except UnsafeHeader as unsafe:
             if unsafe.field not in MAIL_FIELDS:
                 raise
@@ -304,16 +313,17 @@ class TicketDesk:
                 links.setdefault(link.url, {"title": link.title, "url": link.url})
         return list(links.values())
 
-    def _acknowledgement(self, ticket: Ticket) -> OutgoingMail:
+    def acknowledgement(self, ticket: Ticket) -> OutgoingMail:
+        """The acknowledgement of a stored ticket, as its requester receives it (also for a ticket split off another)."""
         receipt = self.receipt(ticket)
         return compose_acknowledgement(
             ticket,
-            sender=self._mail.sender,
+            sender=self.mail.sender,
             priority_label=receipt.priority_label,
             response_promise=receipt.response_promise,
             respond_by=receipt.respond_by_local,
-            site_url=self._mail.site_url,
-            ticket_url=absolute_url(self._mail.site_url, receipt.page),
+            site_url=self.mail.site_url,
+            ticket_url=absolute_url(self.mail.site_url, receipt.page),
             product_name=self.product_name(ticket.product),
             coverage_message=receipt.coverage_message,
             withheld_message=receipt.withheld_message,

@@ -44,7 +44,8 @@ class NewTicket:
 
 
 def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, respond_by: datetime | None,
-               now: datetime, contact: Contact | None = None, withheld: WithheldReason | None = None) -> Ticket:
+               now: datetime, contact: Contact | None = None, withheld: WithheldReason | None = None,
+               resolve_by: datetime | None = None) -> Ticket:
     """The row for a submission, before it is stored: no id or reference yet.
 
     It belongs to the contact who raised it and their organisation (neither for an unknown
@@ -68,6 +69,7 @@ def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, res
         suggested_articles=[{"title": article["title"], "url": article["url"]} for article in draft.suggested_articles],
         acknowledge_by=acknowledge_by,
         respond_by=respond_by,
+        resolve_by=resolve_by,
         created_at=now,
         updated_at=now,
     )
@@ -84,20 +86,24 @@ def create_ticket(
     compose_mail: Callable[[Ticket], OutgoingMail],
     contact: Contact | None = None,
     withheld: WithheldReason | None = None,
+    resolve_by: datetime | None = None,
+    now: datetime | None = None,
+    actor: str | None = None,
 ) -> Ticket:
     """Add a ticket and its queued acknowledgement to the session; the caller commits.
 
     The reference is made from the database-generated id, so it is unique across
     processes and backends without any coordination of our own. If composing the
-    mail fails, the error propagates and the caller's transaction is rolled back.
+    mail fails, the error propagates and the caller's transaction is rolled back. actor is who
+    raised it: its requester, unless the board raised it for them (a split).
     """
-    now = utc_now()
+    now = now or utc_now()
     ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now,
-                        contact=contact, withheld=withheld)
+                        contact=contact, withheld=withheld, resolve_by=resolve_by)
     session.add(ticket)
     session.flush()
     ticket.reference = format_reference(ticket.id, reference_prefix)
-    record_created(session, ticket, actor=ticket.email, now=now,
+    record_created(session, ticket, actor=actor or ticket.email, now=now,
                    detail={"withheld_reason": withheld.value} if withheld else None)
     queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
     return ticket

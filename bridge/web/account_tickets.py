@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 
 from bridge.accounts.access import may_write, ticket_for, visible_tickets
 from bridge.accounts.identity import Account
+from bridge.desk.actions import customer_close, customer_message
 from bridge.tickets.conversation import (
     MAX_ATTACHMENTS,
     MAX_BODY,
@@ -26,8 +27,6 @@ from bridge.tickets.conversation import (
     TicketClosed,
     TicketMessage,
     Upload,
-    add_information,
-    close,
     public_messages,
 )
 from bridge.tickets.lifecycle import TransitionRefused, allowed_next, history
@@ -48,6 +47,8 @@ MAX_SEARCH_WORDS = 10
 STATUSES = frozenset(status.value for status in TicketStatus)
 CLOSED = "This ticket is closed and takes no more messages. Raise a follow-up ticket instead."
 STAFF = "Staff answer tickets from the review board, not from the customer's page."
+# The history a customer reads: what happened to their ticket, not the board's working (notes, assignments).
+CUSTOMER_EVENTS = frozenset({"created", "status", "message"})
 
 
 def init_app(app: Flask) -> None:
@@ -160,8 +161,10 @@ def add_information_json(reference: str):
 
 
 def _add(account: Account, ticket: Ticket, body: Any, uploads: list[Upload]) -> TicketMessage:
-    return add_information(db_session(), ticket, author_email=account.email, author_name=account.name, body=body,
-                           uploads=uploads, max_attachment_bytes=_max_attachment_bytes(), now=services().clock())
+    """Through the desk, which restarts a stopped clock and tells the assignee or the board."""
+    return customer_message(db_session(), get_desk(), ticket, author_email=account.email, author_name=account.name,
+                            body=body, uploads=uploads, max_attachment_bytes=_max_attachment_bytes(),
+                            now=services().clock())
 
 
 # --- closing, and following up ----------------------------------------------------------------------
@@ -200,7 +203,8 @@ def close_json(reference: str):
 
 
 def _close(account: Account, ticket: Ticket, rating: object, comment: object) -> None:
-    close(db_session(), ticket, actor=account.email, rating=rating, comment=comment, now=services().clock())
+    customer_close(db_session(), get_desk(), ticket, actor=account.email, rating=rating, comment=comment,
+                   now=services().clock())
 
 
 @bp.post("/account/tickets/<reference>/follow-up")
@@ -269,7 +273,8 @@ def detail(ticket: Ticket) -> dict[str, Any]:
                       "created_at": ticket.created_at.isoformat(), "attachments": []},
                      *(message_json(ticket, message) for message in public_messages(session, ticket))],
         "history": [{"at": event.at.isoformat(), "kind": event.kind, "from_status": event.from_status,
-                     "to_status": event.to_status} for event in history(session, ticket)],
+                     "to_status": event.to_status} for event in history(session, ticket)
+                    if event.kind in CUSTOMER_EVENTS],
     }
 
 

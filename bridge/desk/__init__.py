@@ -1,0 +1,1 @@
+"""The review board: targets in business time, the board's actions on a ticket, and who is told."""
