@@ -5,11 +5,12 @@ from bridge.accounts.models import Contact, Organisation, StaffMember
 from bridge.accounts.signin import SignInLink
 from bridge.credits.models import CreditEntry, TicketAssessment, WorkQuote
 from bridge.db import Base
+from bridge.mailin.models import InboundMessage
 from bridge.notify.models import OutboxMessage
 from bridge.searchlog.models import ArticleFeedback, SearchEvent
 from bridge.tickets.conversation import Attachment, TicketMessage
 from bridge.tickets.models import Deflection, IdempotencyKey, Ticket, TicketEvent
 
 __all__ = ["ArticleFeedback", "Attachment", "Base", "Contact", "CreditEntry", "Deflection", "IdempotencyKey",
-           "Organisation", "OutboxMessage", "SearchEvent", "SignInLink", "StaffMember", "Ticket", "TicketAssessment",
-           "TicketEvent", "TicketMessage", "WorkQuote"]
+           "InboundMessage", "Organisation", "OutboxMessage", "SearchEvent", "SignInLink", "StaffMember", "Ticket",
+           "TicketAssessment", "TicketEvent", "TicketMessage", "WorkQuote"]

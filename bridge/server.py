@@ -1,6 +1,9 @@
 """Running the bridge under gunicorn, after checking that there is something to serve."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
 
 import click
@@ -58,5 +61,19 @@ def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
                "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
                "post_worker_init": _start_worker,
                "worker_exit": lambda server, worker: services(worker.wsgi).close()}
-    _Gunicorn(overrides, options).run()
+    poller = _start_mail_poller(overrides) if services(probe).settings.imap_url and \
+        services(probe).settings.imap_poll_seconds else None
+    try:
+        _Gunicorn(overrides, options).run()
+    finally:
+        if poller is not None:
+            poller.terminate()
+            poller.wait(timeout=30)
     return 0
+
+
+def _start_mail_poller(overrides: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """`kb mail poll --watch` in a process of its own: a mailbox that hangs never holds up a web worker."""
+    click.echo("Polling KB_IMAP_URL every KB_IMAP_POLL_SECONDS (kb mail poll --watch)")
+    return subprocess.Popen([sys.executable, "-m", "bridge.cli", "mail", "poll", "--watch"],
+                            env={**os.environ, **overrides})

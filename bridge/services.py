@@ -30,6 +30,7 @@ from bridge.tickets.policy import SupportPolicy, load_policy
 if TYPE_CHECKING:
     from bridge.credits.assessment import CreditDesk
     from bridge.search.index_reader import IndexUnavailable, SearchIndex
+    from bridge.mailin.receive import MailDesk
     from bridge.searchlog.recorder import SearchLog
     from bridge.tickets.service import TicketDesk
 
@@ -49,6 +50,10 @@ class Services:
             self.products: tuple[Product, ...] = tuple(load_products(settings.products))
         except ValueError as error:
             raise SettingsError(f"KB_PRODUCTS: {error}") from error
+        keys = [product.key for product in self.products]
+        if self.policy.email.product is not None and self.policy.email.product not in keys:
+            raise SettingsError(f"KB_SUPPORT_POLICY: email.product {self.policy.email.product!r} is not in KB_PRODUCTS "
+                                f"({', '.join(keys)})")
         try:
             check_sender(settings.mail_from)
         except UnsafeHeader as error:
@@ -66,6 +71,7 @@ class Services:
         self._index: SearchIndex | IndexUnavailable | None = None
         self._desk: TicketDesk | None = None
         self._credits: CreditDesk | None = None
+        self._mail_desk: MailDesk | None = None
         self._search_log: SearchLog | None = None
 
     # --- database --------------------------------------------------------------------------------
@@ -157,6 +163,19 @@ class Services:
                 self._credits = CreditDesk(self.policy.credits, BusinessCalendar.from_policy(self.policy),
                                            CreditMail(sender=self.settings.mail_from, site_url=self.settings.public_url))
             return self._credits
+
+    def mail_desk(self) -> MailDesk:
+        """The handler for email to the support address (`kb mail ingest`, `kb mail poll`)."""
+        from bridge.mailin.receive import MailDesk, MailInSettings
+
+        with self._lock:
+            if self._mail_desk is None:
+                megabyte = 1_000_000
+                self._mail_desk = MailDesk(self.sessions(), self.desk(), MailInSettings(
+                    support_address=self.settings.mail_from, max_bytes=self.settings.mail_max_mb * megabyte,
+                    max_attachment_bytes=self.settings.attachment_max_mb * megabyte,
+                    acknowledgements_per_hour=self.settings.mail_acknowledgements_per_hour), clock=lambda: self.clock())
+            return self._mail_desk
 
     def close(self) -> None:
         """Stop the background sender and search log writer, and close the database connections."""

@@ -141,6 +141,12 @@ class Settings:
     sign_in_client_rate_limit: str | None = declare("KB_SIGN_IN_CLIENT_RATE_LIMIT", "20/hour", "How many sign-in links one client may ask for, whatever the address, e.g. `20/hour`; empty turns the limit off.", rate_limit)
     attachment_max_mb: int = declare("KB_ATTACHMENT_MAX_MB", "10", "The largest file a customer may attach to a message, in MB (up to 5 files a message).", whole_number(minimum=1, maximum=100))
     ratelimit_storage_url: str = declare("KB_RATELIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: `memory://` counts per worker process; a shared store such as `redis://host:6379` counts across workers.", url_with_scheme("memory", "redis", "rediss"))
+    mail_max_mb: int = declare("KB_MAIL_MAX_MB", "25", "The largest email `kb mail ingest` and `kb mail poll` take, in MB; a larger one is refused (kept in KB_MAIL_DEAD_LETTER_DIR, never stored as a ticket). Attachments within it are still held to KB_ATTACHMENT_MAX_MB each.", whole_number(minimum=1, maximum=200))
+    mail_dead_letter_dir: Path = declare("KB_MAIL_DEAD_LETTER_DIR", "var/mail/dead-letter", "Where an incoming email that cannot be read or is too large is kept, one `.eml` file each, so nothing sent to the desk is lost.", project_path)
+    mail_acknowledgements_per_hour: int = declare("KB_MAIL_ACKNOWLEDGEMENTS_PER_HOUR", "5", "How many acknowledgements of emailed requests one address may be sent in an hour; past it the tickets are still raised, without a mail, so two robots cannot mail each other for ever.", whole_number(minimum=1))
+    imap_url: str | None = declare("KB_IMAP_URL", None, "The support mailbox `kb mail poll` reads, e.g. `imaps://user:password@host:993/INBOX` (`imap://` for an unencrypted server on this machine); percent-encode `@` or `:` in the user or password.", url_with_scheme("imap", "imaps"))
+    imap_handled_folder: str = declare("KB_IMAP_HANDLED_FOLDER", "kb-handled", "The IMAP folder each handled email is moved to (created if missing), so no email is handled twice; one that cannot be read goes to the same name with `-refused` added.", text)
+    imap_poll_seconds: int = declare("KB_IMAP_POLL_SECONDS", "0", "With KB_IMAP_URL set, how often `kb serve` polls the mailbox, in seconds, in a process of its own beside the web workers; 0 leaves polling to `kb mail poll`.", whole_number(minimum=0))
 
     @property
     def public_url(self) -> str:

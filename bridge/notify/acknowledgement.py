@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from bridge.notify.compose import OutgoingMail, compose_mail
+from bridge.notify.headers import MESSAGE_ID
 from bridge.tickets.models import Ticket
 
 
@@ -26,6 +27,8 @@ def compose_acknowledgement(
     product_name: str | None = None,
     coverage_message: str | None = None,
     withheld_message: str | None = None,
+    clock_starts: str | None = None,
+    in_reply_to: str | None = None,
 ) -> OutgoingMail:
     """Build the acknowledgement for a stored ticket (it must already have its reference).
 
@@ -35,7 +38,9 @@ def compose_acknowledgement(
     support is withheld (then `withheld_message` says why and what to do). `coverage_message` tells
     a customer whose request is not covered what happens next. `product_name` is what customers
     call the product (the ticket stores its key). `ticket_url` is the ticket's own page, which
-    lasts as long as the ticket and asks for sign-in first.
+    lasts as long as the ticket and asks for sign-in first. `clock_starts` is when the response
+    clock starts for a ticket raised out of office hours (None in hours). `in_reply_to` is the
+    Message-ID of the customer's email that raised the ticket, when it is one we can repeat safely.
     """
     if not ticket.reference:
         raise ValueError("the ticket has no reference yet: compose the acknowledgement after it was flushed")
@@ -49,6 +54,7 @@ def compose_acknowledgement(
         respond_by=respond_by,
         coverage_message=coverage_message,
         withheld_message=withheld_message,
+        clock_starts=clock_starts,
         description=ticket.description,
         ticket_url=ticket_url,
         query=single_line(ticket.query) if ticket.query else None,
@@ -67,6 +73,8 @@ def compose_acknowledgement(
         html=content.html(),
         # RFC 3834: tells other robots (vacation replies, ticket systems) not to answer us back.
         auto_submitted="auto-replied",
+        in_reply_to=in_reply_to if in_reply_to and MESSAGE_ID.fullmatch(in_reply_to) else None,
+        references=[in_reply_to] if in_reply_to and MESSAGE_ID.fullmatch(in_reply_to) else [],
     )
 
 
@@ -101,6 +109,7 @@ class _Content:
     respond_by: str | None
     coverage_message: str | None
     withheld_message: str | None
+    clock_starts: str | None
     description: str
     ticket_url: str
     query: str | None
@@ -119,6 +128,8 @@ class _Content:
             f'We have your request about {self.product}: "{self.subject}".',
             f"Your reference is {self.reference}; quote it when you call or write.",
             self.withheld_message or self._promise(),
+            *([f"We received it outside office hours, so the clock starts when we open: {self.clock_starts}."]
+              if self.clock_starts else []),
             *([f"Not covered by your support agreement: {self.coverage_message}"] if self.coverage_message else []),
             *([" ".join(found) + "."] if found else []),
         ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -201,7 +202,8 @@ class TicketDesk:
         return validate_submission(data, policy=self.policy, product_keys=keys, smtputf8=self.mail.smtputf8)
 
     def submit(self, session: Session, data: object, *, idempotency_key: str | None = None,
-               products: Collection[str] | None = None, now: datetime | None = None) -> Receipt:
+               products: Collection[str] | None = None, now: datetime | None = None, acknowledge: bool = True,
+               in_reply_to: str | None = None) -> Receipt:
         """Validate and add the ticket with its queued acknowledgement to session; targets run from now.
 
         With an idempotency key that raised a ticket for the same address and request within a
@@ -209,6 +211,8 @@ class TicketDesk:
         (bridge/tickets/idempotency.py); InvalidKey or KeyReused when the key cannot be honoured.
         A retry racing the first request finds the key taken when it is flushed: the session is
         then rolled back (it held only this ticket) and the first request's ticket answered.
+        A ticket raised by mail answers the customer's message (in_reply_to, so their mail client
+        threads the two), and is stored without an acknowledgement past the per-address limit.
         """
         submission = self.validate(data, products)
         moment = now or self._clock()
@@ -234,7 +238,7 @@ class TicketDesk:
                 respond_by=None if withheld else self.calendar.due(moment, priority),
                 resolve_by=None if withheld else self.calendar.resolution_due(moment, priority),
                 covered=request_type.covered,
-                compose_mail=self.acknowledgement,
+                compose_mail=partial(self.acknowledgement, in_reply_to=in_reply_to) if acknowledge else None,
                 contact=contact,
                 withheld=withheld,
                 now=moment,
@@ -313,9 +317,11 @@ class TicketDesk:
                 links.setdefault(link.url, {"title": link.title, "url": link.url})
         return list(links.values())
 
-    def acknowledgement(self, ticket: Ticket) -> OutgoingMail:
-        """The acknowledgement of a stored ticket, as its requester receives it (also for a ticket split off another)."""
+    def acknowledgement(self, ticket: Ticket, in_reply_to: str | None = None) -> OutgoingMail:
+        """The acknowledgement of a stored ticket, as its requester receives it (also for a ticket split off another);
+        in_reply_to is the Message-ID of the customer's email that raised it."""
         receipt = self.receipt(ticket)
+        clock_starts = self.calendar.clock_start(ticket.created_at)
         return compose_acknowledgement(
             ticket,
             sender=self.mail.sender,
@@ -327,6 +333,9 @@ class TicketDesk:
             product_name=self.product_name(ticket.product),
             coverage_message=receipt.coverage_message,
             withheld_message=receipt.withheld_message,
+            clock_starts=None if receipt.withheld_reason or clock_starts <= ticket.created_at
+            else local_time(clock_starts, self.policy.timezone),
+            in_reply_to=in_reply_to,
         )
 
 

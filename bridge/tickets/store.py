@@ -83,7 +83,7 @@ def create_ticket(
     acknowledge_by: datetime,
     respond_by: datetime | None,
     covered: bool,
-    compose_mail: Callable[[Ticket], OutgoingMail],
+    compose_mail: Callable[[Ticket], OutgoingMail] | None,
     contact: Contact | None = None,
     withheld: WithheldReason | None = None,
     resolve_by: datetime | None = None,
@@ -95,7 +95,8 @@ def create_ticket(
     The reference is made from the database-generated id, so it is unique across
     processes and backends without any coordination of our own. If composing the
     mail fails, the error propagates and the caller's transaction is rolled back. actor is who
-    raised it: its requester, unless the board raised it for them (a split).
+    raised it: its requester, unless the board raised it for them (a split). compose_mail None
+    stores the ticket without an acknowledgement (mail in, past its limit per address).
     """
     now = now or utc_now()
     ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now,
@@ -105,7 +106,8 @@ def create_ticket(
     ticket.reference = format_reference(ticket.id, reference_prefix)
     record_created(session, ticket, actor=actor or ticket.email, now=now,
                    detail={"withheld_reason": withheld.value} if withheld else None)
-    queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
+    if compose_mail is not None:
+        queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
     return ticket
 
 

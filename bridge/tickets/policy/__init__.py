@@ -9,6 +9,7 @@ from bridge.tickets.policy.model import (
     CreditCategory,
     CreditPackage,
     CreditTerms,
+    EmailDefaults,
     OpeningHours,
     PolicyError,
     Priority,
@@ -19,5 +20,5 @@ from bridge.tickets.policy.model import (
 )
 
 __all__ = ["COLOURS", "ENTITLEMENTS", "WEEKDAYS", "BusinessDays", "BusinessHours", "CreditCategory", "CreditPackage",
-           "CreditTerms", "OpeningHours", "PolicyError", "Priority",
+           "CreditTerms", "EmailDefaults", "OpeningHours", "PolicyError", "Priority",
            "PublicHolidays", "RequestType", "SupportPolicy", "Target", "load_policy"]

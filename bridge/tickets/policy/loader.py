@@ -32,6 +32,7 @@ from bridge.tickets.policy.model import (
     CreditCategory,
     CreditPackage,
     CreditTerms,
+    EmailDefaults,
     OpeningHours,
     PolicyError,
     Priority,
@@ -111,7 +112,7 @@ _TOP_LEVEL_KEYS = (
     "priorities",
     "request_types",
 )
-_OPTIONAL_TOP_LEVEL_KEYS = ("entitlement", "credits")
+_OPTIONAL_TOP_LEVEL_KEYS = ("entitlement", "credits", "email")
 
 
 def _policy(data: object) -> SupportPolicy:
@@ -129,6 +130,7 @@ def _policy(data: object) -> SupportPolicy:
     request_types = _unique_keys(_list(data["request_types"], "request_types", _request_type), "request_types")
     entitlement = _entitlement(data.get("entitlement", "anyone"), "entitlement")
     credits = _credits(data["credits"], "credits") if "credits" in data else None
+    email = _email(data.get("email", {}), request_types)
     return SupportPolicy(
         timezone=timezone,
         office_hours=office_hours,
@@ -140,7 +142,19 @@ def _policy(data: object) -> SupportPolicy:
         request_types=request_types,
         entitlement=entitlement,
         credits=credits,
+        email=email,
     )
+
+
+def _email(value: object, request_types: tuple[RequestType, ...]) -> EmailDefaults:
+    """What a ticket raised by mail is, when neither the address it was sent to nor the contact says."""
+    mapping = _mapping(value, "email")
+    _check_keys(mapping, "email", required=(), optional=("product", "request_type"))
+    product = _key(mapping["product"], "email.product") if "product" in mapping else None
+    request_type = mapping.get("request_type", request_types[0].key)
+    if request_type not in {rt.key for rt in request_types}:
+        raise _Invalid("email.request_type", f"{_shown(request_type)} is not one of {listed_keys(request_types)}")
+    return EmailDefaults(product=product, request_type=request_type)
 
 
 def _check_keys(

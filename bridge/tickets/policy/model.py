@@ -160,6 +160,15 @@ class CreditTerms:
 
 
 @dataclass(frozen=True)
+class EmailDefaults:
+    """A ticket raised by mail: its request type, and its product when the address (support+ledger@...)
+    and the contact's products do not decide it (None: the first product in the product list)."""
+
+    product: str | None = None
+    request_type: str | None = None
+
+
+@dataclass(frozen=True)
 class SupportPolicy:
     """Everything the ticket bridge needs to know about a desk's service commitments."""
 
@@ -174,6 +183,7 @@ class SupportPolicy:
     entitlement: str = "anyone"  # one of ENTITLEMENTS
     # None: the desk does not charge (the traffic-light desk); otherwise requests are assessed in credits.
     credits: CreditTerms | None = None
+    email: EmailDefaults = EmailDefaults()
 
     def priority(self, key: str) -> Priority:
         """Look a priority up by key; KeyError lists the valid keys because the key usually comes from a form."""

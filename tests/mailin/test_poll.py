@@ -1,0 +1,79 @@
+"""`kb mail poll` against a real IMAP server (Dovecot): every email handled once, none lost when the server goes away."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from bridge.cli.mail import Refused, take
+from bridge.mailin.imap import MAILBOX_ERRORS, Disposition, Mailbox, Poller
+from bridge.settings import PROJECT_ROOT
+from tests.conftest import eventually
+from tests.mailin.conftest import Desk, email
+from tests.mailin.dovecot import Dovecot
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def test_kb_mail_poll_handles_each_email_and_moves_it_out_of_the_inbox(desk: Desk, dovecot: Dovecot) -> None:
+    dovecot.deliver(email().as_bytes(), email(subject="Away", Auto_Submitted="auto-replied").as_bytes(),
+                    b"\x00garbage, not an email\r\n")
+
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", "mail", "poll"], capture_output=True, text=True,
+                            env={**os.environ, **desk.env, "KB_IMAP_URL": dovecot.url}, cwd=PROJECT_ROOT, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 handled, 1 refused (moved to kb-handled-refused)"
+    assert (dovecot.count("INBOX"), dovecot.count("kb-handled"), dovecot.count("kb-handled-refused")) == (0, 2, 1)
+    assert len(desk.tickets()) == 1
+    assert len(desk.send_mail()) == 1  # the acknowledgement; none for the auto-reply
+
+
+def test_the_server_stopped_mid_poll_and_restarted_loses_nothing_and_handles_nothing_twice(
+        desk: Desk, dovecot: Dovecot) -> None:
+    dovecot.deliver(*(email(subject=f"Problem {n}").as_bytes() for n in range(4)))
+    handled: list[str] = []
+
+    def handle_then_crash(raw: bytes) -> Disposition:
+        outcome = take(desk.services, raw)
+        handled.append(str(outcome))
+        if len(handled) == 2:
+            dovecot.stop()  # after storing the second email, before it is moved
+        return Disposition.REFUSED if isinstance(outcome, Refused) else Disposition.HANDLED
+
+    poller = Poller(Mailbox.from_url(dovecot.url), handle_then_crash, handled_folder="kb-handled", timeout=5)
+    with pytest.raises(MAILBOX_ERRORS):
+        poller.poll_once()
+    dovecot.start()
+    done = poller.poll_once()
+
+    assert [outcome.split()[0] for outcome in handled] == ["ticket", "ticket", "duplicate:", "ticket", "ticket"]
+    assert (done.handled, done.refused) == (3, 0)
+    assert sorted(ticket.subject for ticket in desk.tickets()) == [f"Problem {n}" for n in range(4)]
+    assert (dovecot.count("INBOX"), dovecot.count("kb-handled")) == (0, 4)
+    assert len(desk.send_mail()) == 4
+
+
+def test_polling_continues_through_the_server_going_away_and_coming_back(desk: Desk, dovecot: Dovecot) -> None:
+    def handle(raw: bytes) -> Disposition:
+        return Disposition.REFUSED if isinstance(take(desk.services, raw), Refused) else Disposition.HANDLED
+
+    stop = threading.Event()
+    poller = Poller(Mailbox.from_url(dovecot.url), handle, handled_folder="kb-handled", timeout=5)
+    runner = threading.Thread(target=poller.run, args=(0.1, stop), daemon=True)
+    runner.start()
+    try:
+        dovecot.deliver(email(subject="Before").as_bytes())
+        assert len(eventually(desk.tickets, lambda tickets: len(tickets) == 1)) == 1
+        dovecot.stop()
+        dovecot.start()
+        dovecot.deliver(email(subject="After").as_bytes())
+        tickets = eventually(desk.tickets, lambda tickets: len(tickets) == 2, seconds=30)
+        assert [ticket.subject for ticket in tickets] == ["Before", "After"]
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
