@@ -25,6 +25,7 @@ from bridge.accounts.directory import contact_by_email
 from bridge.accounts.identity import account_for
 from bridge.accounts.models import Contact
 from bridge.db import utc_now
+from bridge.desk.actions import customer_message
 from bridge.mailin.automatic import automatic_reason, bounce
 from bridge.mailin.body import Files, attachments, new_text
 from bridge.mailin.models import HANDLED, RECEIVED, InboundMessage
@@ -172,8 +173,9 @@ class MailDesk:
         account = account_for(session, mail.sender) if ticket is not None else None
         if ticket is not None and account is not None and may_write(account, ticket):
             if ticket.status != TicketStatus.CLOSED:
-                add_information(session, ticket, author_email=account.email, author_name=account.name, body=text,
-                                uploads=files.kept, max_attachment_bytes=self._settings.max_attachment_bytes, now=now)
+                customer_message(session, self._desk, ticket, author_email=account.email, author_name=account.name,
+                                 body=text, uploads=files.kept,
+                                 max_attachment_bytes=self._settings.max_attachment_bytes, now=now)
                 self._refused_files(session, ticket, mail, files, now)
                 return _Act(Outcome.MESSAGE, "added to the ticket it answers", ticket)
             return self._new_ticket(session, mail, text, files, now, follows=ticket)
