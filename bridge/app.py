@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.services import Services
 from bridge.settings import load_settings
-from bridge.web import (account, account_tickets, context, errors, headers, openapi, policy_api, search_api,
+from bridge.web import (account, account_tickets, context, credits, errors, headers, openapi, policy_api, search_api,
                         search_log_api, site, tickets)
 
 
@@ -30,6 +30,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     tickets.init_app(app)
     account.init_app(app)
     account_tickets.init_app(app)
+    credits.init_app(app)
     app.register_blueprint(policy_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(site.bp)

@@ -27,7 +27,10 @@ OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
     # Without a session cookie: each answers as documented (401 where signing in is needed).
     ("/api/session", "POST", GenerationMode.POSITIVE), ("/api/me", "GET", GenerationMode.POSITIVE),
     ("/api/tickets", "GET", GenerationMode.POSITIVE), ("/api/tickets/{reference}", "GET", GenerationMode.POSITIVE),
-    ("/api/tickets/{reference}/messages", "POST", GenerationMode.POSITIVE)]
+    ("/api/tickets/{reference}/messages", "POST", GenerationMode.POSITIVE),
+    ("/api/credits", "GET", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/assessment", "POST", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/approval", "POST", GenerationMode.POSITIVE)]
 
 
 def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb: Path, database_file: str,
@@ -39,7 +42,8 @@ def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb:
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {"/api/search", "/api/health", "/api/tickets", "/api/support-policy", "/api/session",
                                       "/api/me", "/api/tickets/{reference}", "/api/tickets/{reference}/messages",
-                                      "/api/tickets/{reference}/close"}
+                                      "/api/tickets/{reference}/close", "/api/credits",
+                                      "/api/tickets/{reference}/assessment", "/api/tickets/{reference}/approval"}
     new_ticket = document["components"]["schemas"]["NewTicket"]
     assert new_ticket["properties"]["product"]["enum"] == ["support", "ledger", "rota"]
     assert new_ticket["properties"]["subject"]["maxLength"] == 200

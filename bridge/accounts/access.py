@@ -35,6 +35,16 @@ def may_write(account: Account, ticket: Ticket) -> bool:
     return _customer_sees(account, ticket)
 
 
+def may_assess(account: Account, ticket: Ticket) -> bool:
+    """Whether account may put the ticket in a credits category or quote work on it: staff on its product's board."""
+    return _staff_sees(account, ticket)
+
+
+def credits_organisation(account: Account) -> int | None:
+    """The organisation whose credits (balance and statement) account may read: a contact's own, else none."""
+    return account.contact.organisation_id if account.contact is not None else None
+
+
 def ticket_for(session: Session, account: Account, reference: str, prefix: str) -> Ticket | None:
     """The ticket a reference names if account may see it; None alike when it is malformed, missing or not theirs."""
     try:

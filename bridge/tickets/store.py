@@ -38,6 +38,7 @@ class NewTicket:
     description: str
     request_type: str
     priority: str
+    credit_consent: str | None = None  # "agree" or "quote_first" on a desk that charges credits
     query: str | None = None
     page: str | None = None
     suggested_articles: Sequence[Mapping[str, str]] = ()
@@ -64,6 +65,7 @@ def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, res
         request_type=draft.request_type,
         covered=covered,
         priority=draft.priority,
+        credit_consent=draft.credit_consent,
         query=draft.query,
         page=draft.page,
         suggested_articles=[{"title": article["title"], "url": article["url"]} for article in draft.suggested_articles],

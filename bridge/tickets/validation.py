@@ -29,13 +29,16 @@ REQUIRED_TEXT = {
     "subject": "Enter a subject: a few words about the problem",
     "description": "Describe the problem: what you did, what happened, what you expected",
 }
-CHOICES = {"product": "Choose the product", "request_type": "Choose the type of request", "priority": "Choose a priority"}
+CHOICES = {"product": "Choose the product", "request_type": "Choose the type of request", "priority": "Choose a priority",
+           "credit_consent": "Choose whether we may charge the assessed credits at once or should tell you the cost first"}
+# On a desk that charges credits: charge the board's assessment at once, or quote it and wait for approval.
+CREDIT_CONSENTS = ("agree", "quote_first")
 OPTIONAL_TEXT = ("query", "page")
 # Fields that reach a mail header (bridge/notify/headers.py says why encoded words are refused there).
 HEADER_FIELDS = ("name", "subject")
 # In the form's order, which is also the order problems are reported in.
-FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", *OPTIONAL_TEXT,
-          "suggested_articles")
+FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "credit_consent",
+          *OPTIONAL_TEXT, "suggested_articles")
 
 # Line and paragraph separators count as control characters: in a subject they would break a mail header line.
 _LINE_BREAKS = {"\u2028", "\u2029"}
@@ -77,6 +80,7 @@ def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Co
     product = checker.choice("product", product_keys)
     request_type = checker.choice("request_type", [rt.key for rt in policy.request_types])
     priority = checker.choice("priority", [p.key for p in policy.priorities], default=policy.default_priority.key)
+    consent = checker.credit_consent(charges_credits=policy.credits is not None)
     query = checker.text("query")
     page = checker.site_path("page", checker.text("page"))
     articles = checker.articles("suggested_articles")
@@ -85,7 +89,7 @@ def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Co
         raise InvalidSubmission(dict(sorted(checker.problems.items(), key=lambda item: order.get(item[0], len(order)))))
     ticket = NewTicket(
         email=email, name=text["name"], product=product, subject=text["subject"], description=text["description"],
-        request_type=request_type, priority=priority, query=query or None, page=page or None,
+        request_type=request_type, priority=priority, credit_consent=consent, query=query or None, page=page or None,
         suggested_articles=tuple(articles or ()),
     )
     return Submission(ticket=ticket, suggestions_shown=articles is not None)
@@ -180,6 +184,14 @@ class _Checker:
         else:
             return value
         return ""
+
+    def credit_consent(self, *, charges_credits: bool) -> str | None:
+        """Required on a desk that charges credits; refused on one that does not, so a client learns which it is."""
+        if charges_credits:
+            return self.choice("credit_consent", CREDIT_CONSENTS) or None
+        if self.data.get("credit_consent") is not None:
+            self.fail("credit_consent", "this desk does not charge credits: leave it out")
+        return None
 
     def site_path(self, name: str, value: str) -> str:
         problem = site_path_problem(value, MAX_LENGTHS[name]) if value and name not in self.problems else None

@@ -18,6 +18,7 @@ from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LENGTHS, MAX_SUGGESTED_ARTICLES
 from bridge.web.errors import ApiError
 from bridge.web.openapi_account import account_paths, account_schemas, answer, error, list_tickets, ref
+from bridge.web.openapi_credits import consent_property, credits_paths, credits_schemas
 from bridge.web.search_api import MAX_LIMIT, get_index
 from bridge.web.tickets import MAX_BODY_BYTES, support_data
 
@@ -63,8 +64,9 @@ def openapi_document(support: dict[str, Any], search_products: list[str]) -> dic
             "/api/support-policy": {"get": _support_policy()},
             "/api/tickets": {"post": _create_ticket(), "get": list_tickets()},
             **account_paths(_email()),
+            **credits_paths(),
         },
-        "components": {"schemas": {**_schemas(support), **account_schemas()}},
+        "components": {"schemas": {**_schemas(support), **account_schemas(), **credits_schemas()}},
     }
 
 
@@ -244,13 +246,16 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                 "products": {"type": "array", "items": {
                     "type": "object", "required": ["key", "name"], "properties": {"key": text, "name": text},
                 }},
+                "credits": ref("Credits"),
             },
         },
         "NewTicket": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["email", "name", "product", "subject", "description", "request_type"],
+            "required": ["email", "name", "product", "subject", "description", "request_type",
+                         *consent_property(support)],
             "properties": {
+                **consent_property(support),
                 "email": _email(),
                 "name": {"type": "string", "maxLength": MAX_LENGTHS["name"], "pattern": ONE_LINE},
                 "product": {"enum": keys["products"]},

@@ -10,7 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, event
+
+from tests.conftest import free_port
+from tests.tickets.smtp_recorder import RecordingHandler
 
 LEDGER_CHANGE = re.compile(r"^\s*(UPDATE|DELETE)\b.*\bcredit_entries\b", re.IGNORECASE | re.DOTALL)
 
@@ -30,3 +34,13 @@ def ledger_changes() -> Iterator[list[str]]:
     finally:
         event.remove(Engine, "before_cursor_execute", watch)
     assert seen == [], f"the ledger was edited or deleted from: {seen}"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[RecordingHandler, str]]:
+    """A real SMTP server (aiosmtpd) that keeps what it accepts, and the KB_SMTP_URL that reaches it."""
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield handler, f"smtp://127.0.0.1:{controller.port}"
+    controller.stop()

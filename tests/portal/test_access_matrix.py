@@ -15,6 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bridge.accounts.directory import organisation_by_key
+from bridge.web.context import services
+from tests.credits.ledger_fixtures import CREDITS_POLICY
 from tests.portal.portal_fixtures import add_organisation, add_staff, signed_in
 from tests.ticket_web_fixtures import TOKEN, any_database, bridge_app, close_app, valid_ticket  # noqa: F401
 
@@ -44,10 +47,8 @@ STAFF = {
 MISSING = "KB-9999999-1"
 
 
-@pytest.fixture
-def desk(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:  # noqa: F811
-    """The bridge with the accounts above and one ticket each (raised through the API), with a file on each."""
-    app = bridge_app(built_kb, any_database, tmp_path, KB_SIGN_IN_CLIENT_RATE_LIMIT="")
+def populate(app: Flask, **ticket_fields: object) -> dict[str, str]:
+    """The accounts above and one ticket each (raised through the API); each ticket's reference by its word."""
     add_organisation(app, "acme", ["ledger", "rota"], [("ann@acme.example", ["ledger", "rota"], True),
                                                        ("al@acme.example", ["ledger"], True),
                                                        ("nina@acme.example", ["ledger", "rota"], False)])
@@ -58,10 +59,17 @@ def desk(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[tuple[Fl
     references = {}
     for word, (email, product) in TICKETS.items():
         raised = app.test_client().post("/api/tickets", json=valid_ticket(
-            email=email, product=product, description=f"Something broke: {word}"))
+            email=email, product=product, description=f"Something broke: {word}", **ticket_fields))
         assert raised.status_code == 201, raised.get_data(as_text=True)
         references[word] = raised.get_json()["reference"]
-    yield app, references
+    return references
+
+
+@pytest.fixture
+def desk(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:  # noqa: F811
+    """The bridge with the accounts above and one ticket each (raised through the API), with a file on each."""
+    app = bridge_app(built_kb, any_database, tmp_path, KB_SIGN_IN_CLIENT_RATE_LIMIT="")
+    yield app, populate(app)
     close_app(app)
 
 
@@ -135,3 +143,59 @@ def test_a_404_for_a_ticket_of_someone_else_is_the_same_as_for_none(desk: tuple[
     assert (theirs.status_code, theirs.get_json()) == (nothing.status_code, nothing.get_json())
     theirs_page = bea.get(f"/account/tickets/{references['ann-rota']}")
     assert theirs_page.get_data() == bea.get(f"/account/tickets/{MISSING}").get_data()
+
+
+@pytest.fixture
+def credits_desk(built_kb: Path, any_database: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:  # noqa: F811
+    """The same accounts and tickets on the credits desk, every ticket raised asking for the cost first."""
+    app = bridge_app(built_kb, any_database, tmp_path, KB_SIGN_IN_CLIENT_RATE_LIMIT="",
+                     KB_SUPPORT_POLICY=str(CREDITS_POLICY))
+    references = populate(app, credit_consent="quote_first")
+    with services(app).sessions()() as session:
+        for key in ("acme", "brix"):
+            services(app).credits().grant(session, organisation_by_key(session, key), actor="system",
+                                          now=services(app).clock())
+        session.commit()
+    yield app, references
+    close_app(app)
+
+
+def test_credits_routes_answer_as_the_rules_say(credits_desk: tuple[Flask, dict[str, str]]) -> None:
+    """Assessing is for staff who see the ticket (its board, or an admin); approving for the customers who may write
+    on it; a statement for contacts of an organisation. Everyone else gets what a missing ticket gets."""
+    app, references = credits_desk
+    clients = {email: signed_in(app, email) for email in [*CUSTOMERS, *STAFF]}
+    visible = {**CUSTOMERS, **STAFF}
+    assert app.test_client().post(f"/api/tickets/{references['al-ledger']}/assessment",
+                                  json={"category": "standard"}).status_code == 401
+    statements = {email: client.get("/api/credits").status_code for email, client in clients.items()}
+    assert statements == {"ann@acme.example": 200, "al@acme.example": 200, "nina@acme.example": 200,
+                          "bea@brix.example": 200, "walk@in.example": 404, "led@desk.example": 404,
+                          "rot@desk.example": 404, "boss@desk.example": 404}
+    answers, expected = {}, {}
+    for email, client in clients.items():
+        for word, reference in references.items():
+            sees, customer = word in visible[email], email in CUSTOMERS
+            answers[email, word, "assess"] = client.post(f"/api/tickets/{reference}/assessment",
+                                                         json={"category": "standard"}).status_code
+            # The walk-in's ticket belongs to no organisation: nothing to charge.
+            expected[email, word, "assess"] = (409 if word == "walk-ledger" else 200) if sees and not customer else 404
+            page = client.get(f"/account/tickets/{reference}")
+            assert page.status_code == (200 if sees else 404)
+            assert ("Assess in credits" in page.get_data(as_text=True)) == (sees and not customer and word != "walk-ledger")
+    approvals = {}
+    for email, client in clients.items():
+        for word, reference in references.items():
+            sees, customer = word in visible[email], email in CUSTOMERS
+            answer = client.post(f"/api/tickets/{reference}/approval", json={"approve": True}).status_code
+            answers[email, word, "approve"] = answer
+            if not sees:
+                expected[email, word, "approve"] = 404
+            elif not customer:
+                expected[email, word, "approve"] = 403
+            else:  # the first customer who may write approves; then nothing waits for approval
+                expected[email, word, "approve"] = 409 if word in approvals or word == "walk-ledger" else 200
+                approvals.setdefault(word, email)
+            assert client.post(f"/api/tickets/{MISSING}/approval", json={"approve": True}).status_code == 404
+            assert client.post(f"/api/tickets/{MISSING}/assessment", json={"category": "x"}).status_code == 404
+    assert answers == expected
