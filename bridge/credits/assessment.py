@@ -6,8 +6,8 @@ organisation locked (bridge.credits.ledger.lock_organisation) and works out the 
 between what the ticket has been charged and what its category costs, so the same assessment
 twice, or two at once, charges once, and a re-assessment records only the difference. A ticket
 whose customer asked to know the cost first waits in `awaiting_approval`; one the organisation
-cannot pay for waits in `awaiting_credits` until credits are added. While it waits its clock is
-stopped the desk's way (`tickets.waiting_since`): the wait is added to its targets when work resumes.
+cannot pay for waits in `awaiting_credits` until credits are added. While it waits its targets'
+clock is stopped (bridge.desk.targets): the wait is added to them when work resumes.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from bridge.accounts.models import Organisation
 from bridge.credits.ledger import EntryKind, balance, charged_for, lock_organisation, record
 from bridge.credits.mail import CreditMail, packages_offered
 from bridge.credits.models import CreditEntry, TicketAssessment
+from bridge.desk.targets import after_status_change
 from bridge.tickets.business_time import BusinessCalendar
 from bridge.tickets.lifecycle import SYSTEM, change_status, record_event
 from bridge.tickets.models import Ticket
@@ -118,9 +119,8 @@ class CreditDesk:
             raise CreditsRefused(409, "nothing_to_approve", f"{ticket.reference} has no cost waiting for approval")
         category = self.terms.category(state.category)
         if not approve:
-            change_status(session, ticket, TicketStatus.CLOSED, actor=actor, now=now,
-                          detail={"reason": "cost declined", "category": category.key})
-            ticket.waiting_since = None
+            self._change(session, ticket, TicketStatus.CLOSED, actor=actor, now=now,
+                         detail={"reason": "cost declined", "category": category.key})
             self.mail.send(session, ticket, kind=DECISION_MAIL, subject="Closed: you declined the cost", now=now,
                            paragraphs=[f"You declined the assessment of your request as {category.label} "
                                        f"({category.credits} credits), so we have closed it without any work and "
@@ -196,20 +196,17 @@ class CreditDesk:
 
     def _wait(self, session: Session, ticket: Ticket, state: TicketAssessment, status: TicketStatus, *, actor: str,
               now: datetime) -> None:
-        """Stop the targets' clock (if it runs) and hold the ticket."""
-        ticket.waiting_since = ticket.waiting_since or now
-        change_status(session, ticket, status, actor=actor, now=now, detail={"category": state.category})
+        """Hold the ticket; its targets' clock stops (bridge.desk.targets)."""
+        self._change(session, ticket, status, actor=actor, now=now, detail={"category": state.category})
 
     def _resume(self, session: Session, ticket: Ticket, state: TicketAssessment, *, actor: str, now: datetime) -> None:
         """Reopen the work; the targets move on by the office hours the ticket waited."""
-        if ticket.waiting_since is not None and ticket.waiting_since < now:
-            waited = self.calendar.business_hours_between(ticket.waiting_since, now)
-            if ticket.respond_by is not None:
-                ticket.respond_by = self.calendar.add_business_hours(ticket.respond_by, waited)
-            if ticket.resolve_by is not None:
-                ticket.resolve_by = self.calendar.add_business_hours(ticket.resolve_by, waited)
-        ticket.waiting_since = None
-        change_status(session, ticket, TicketStatus.OPEN, actor=actor, now=now, detail={"category": state.category})
+        self._change(session, ticket, TicketStatus.OPEN, actor=actor, now=now, detail={"category": state.category})
+
+    def _change(self, session: Session, ticket: Ticket, status: TicketStatus, *, actor: str, now: datetime,
+                detail: dict[str, Any]) -> None:
+        change_status(session, ticket, status, actor=actor, now=now, detail=detail)
+        after_status_change(ticket, self.calendar, now)
 
     def _where(self, session: Session, ticket: Ticket, state: TicketAssessment | None) -> Charging:
         session.flush()
