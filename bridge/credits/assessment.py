@@ -28,10 +28,8 @@ from bridge.tickets.lifecycle import SYSTEM, change_status, record_event
 from bridge.tickets.models import Ticket
 from bridge.tickets.policy import CreditCategory, CreditTerms
 from bridge.tickets.status import TicketStatus
+from bridge.tickets.validation import QUOTE_FIRST
 
-AGREE = "agree"
-QUOTE_FIRST = "quote_first"
-CONSENTS = (AGREE, QUOTE_FIRST)
 WAITING = (TicketStatus.AWAITING_APPROVAL, TicketStatus.AWAITING_CREDITS)
 FINISHED = (TicketStatus.CLOSED, TicketStatus.WITHHELD)
 # Outbox kinds of the mail sent here.

@@ -41,7 +41,7 @@ from bridge.tickets.models import Ticket
 from bridge.tickets.service import TicketDesk
 from bridge.tickets.status import TicketStatus
 from bridge.tickets.store import ACKNOWLEDGEMENT
-from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
+from bridge.tickets.validation import MAX_LENGTHS, QUOTE_FIRST, InvalidSubmission
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +189,9 @@ class MailDesk:
         data = {"email": mail.sender, "name": _name(mail), "product": self._product(mail, contact),
                 "subject": _subject(mail.subject), "description": text,
                 "request_type": self._desk.policy.email.request_type or self._desk.policy.request_types[0].key}
+        if self._desk.policy.credits is not None:
+            # Mail asks the customer nothing about credits, so nothing is charged before they approve a quote.
+            data["credit_consent"] = QUOTE_FIRST
         try:
             receipt = self._desk.submit(session, data, now=now, acknowledge=acknowledge, in_reply_to=mail.message_id)
         except InvalidSubmission as invalid:

@@ -32,7 +32,8 @@ REQUIRED_TEXT = {
 CHOICES = {"product": "Choose the product", "request_type": "Choose the type of request", "priority": "Choose a priority",
            "credit_consent": "Choose whether we may charge the assessed credits at once or should tell you the cost first"}
 # On a desk that charges credits: charge the board's assessment at once, or quote it and wait for approval.
-CREDIT_CONSENTS = ("agree", "quote_first")
+AGREE, QUOTE_FIRST = "agree", "quote_first"
+CREDIT_CONSENTS = (AGREE, QUOTE_FIRST)
 OPTIONAL_TEXT = ("query", "page")
 # Fields that reach a mail header (bridge/notify/headers.py says why encoded words are refused there).
 HEADER_FIELDS = ("name", "subject")
