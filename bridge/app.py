@@ -8,8 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.services import Services
 from bridge.settings import load_settings
-from bridge.web import (account, account_tickets, context, credits, errors, headers, openapi, policy_api, search_api,
-                        search_log_api, site, tickets)
+from bridge.web import (account, account_tickets, context, credits, desk_api, errors, headers, openapi, policy_api,
+                        search_api, search_log_api, site, tickets)
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     account.init_app(app)
     account_tickets.init_app(app)
     credits.init_app(app)
+    desk_api.init_app(app)
     app.register_blueprint(policy_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(site.bp)

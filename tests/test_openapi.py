@@ -30,7 +30,11 @@ OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
     ("/api/tickets/{reference}/messages", "POST", GenerationMode.POSITIVE),
     ("/api/credits", "GET", GenerationMode.POSITIVE),
     ("/api/tickets/{reference}/assessment", "POST", GenerationMode.POSITIVE),
-    ("/api/tickets/{reference}/approval", "POST", GenerationMode.POSITIVE)]
+    ("/api/tickets/{reference}/approval", "POST", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}", "PATCH", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/release", "POST", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/split", "POST", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/needs-article", "POST", GenerationMode.POSITIVE)]
 
 
 def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb: Path, database_file: str,
@@ -43,7 +47,9 @@ def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb:
     assert set(document["paths"]) == {"/api/search", "/api/health", "/api/tickets", "/api/support-policy", "/api/session",
                                       "/api/me", "/api/tickets/{reference}", "/api/tickets/{reference}/messages",
                                       "/api/tickets/{reference}/close", "/api/credits",
-                                      "/api/tickets/{reference}/assessment", "/api/tickets/{reference}/approval"}
+                                      "/api/tickets/{reference}/assessment", "/api/tickets/{reference}/approval",
+                                      "/api/tickets/{reference}/release", "/api/tickets/{reference}/split",
+                                      "/api/tickets/{reference}/needs-article"}
     new_ticket = document["components"]["schemas"]["NewTicket"]
     assert new_ticket["properties"]["product"]["enum"] == ["support", "ledger", "rota"]
     assert new_ticket["properties"]["subject"]["maxLength"] == 200

@@ -7,8 +7,9 @@ query (lists and search) and once over a loaded ticket (every other route), and 
 test holds the two to each other. A ticket someone may not see is answered exactly like one that
 does not exist, so references cannot be probed.
 
-Adding information and closing are the customer's acts on this side of the desk; staff who may
-see a ticket answer it from the review board (the next issue), not from the customer's page.
+Adding information and closing are the customer's acts; working on a ticket (changing its fields,
+replying, internal notes, release, split) is staff's on that product's board, or an admin's
+(`may_work_on`), and never a customer's.
 """
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ def visible_tickets(account: Account) -> Select[tuple[Ticket]]:
 
 def may_see(account: Account, ticket: Ticket) -> bool:
     return _staff_sees(account, ticket) or _customer_sees(account, ticket)
+
+
+def may_work_on(account: Account, ticket: Ticket) -> bool:
+    """Whether account works on the ticket for the desk: staff on its product's board, or an admin."""
+    return _staff_sees(account, ticket)
 
 
 def may_write(account: Account, ticket: Ticket) -> bool:

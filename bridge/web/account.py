@@ -20,6 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, session, url_for
 from flask_limiter.util import get_remote_address
 
+from bridge.accounts.identity import Account
 from bridge.accounts.signin import LINK_LIFETIME, link_is_usable, mail_sign_in_link, redeem
 from bridge.accounts.throttle import SignInThrottle
 from bridge.services import Services
@@ -35,6 +36,7 @@ bp = Blueprint("account", __name__)
 
 EXTENSION = "kb_sign_in_throttle"
 HOME = "/account/tickets"
+NO_PREFERENCES = "Only a customer's contact has mail preferences; this address is not one."
 CHECK_MAIL = ("If {email} has an account with us, a link to sign in is on its way. It works once, "
               f"for {int(LINK_LIFETIME.total_seconds() // 60)} minutes.")
 
@@ -109,6 +111,30 @@ def signed_out():
     if current_account() is not None:
         return redirect(HOME, 303)
     return page("Signed out", "account/signed_out.html")
+
+
+@bp.get("/account")
+def settings():
+    """The account page: who is signed in, and (for a contact) whether status changes are mailed."""
+    return _settings_page(signed_in_account())
+
+
+@bp.post("/account/mail")
+def mail_preferences():
+    """Status-change mails on or off; replies from the desk always go, so they have no switch."""
+    account = signed_in_account()
+    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
+        return _settings_page(account, notice=EXPIRED, status=400)
+    if account.contact is None:
+        return _settings_page(account, notice=NO_PREFERENCES, status=400)
+    account.contact.status_mail = request.form.get("status_mail") == "on"
+    db_session().commit()
+    return redirect(url_for(".settings", saved=1), 303)
+
+
+def _settings_page(account: Account, *, notice: str | None = None, status: int = 200) -> tuple[str, int]:
+    return page("Your account", "account/settings.html", status=status, account=account, notice=notice,
+                saved=request.args.get("saved") == "1", csrf_token=csrf.form_token())
 
 
 # --- API ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, send_file, url_for
 from sqlalchemy import and_, or_, select
 
-from bridge.accounts.access import may_write, ticket_for, visible_tickets
+from bridge.accounts.access import may_work_on, may_write, ticket_for, visible_tickets
 from bridge.accounts.identity import Account
 from bridge.desk.actions import customer_close, customer_message
 from bridge.tickets.conversation import (
@@ -37,6 +37,7 @@ from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
 from bridge.web import csrf
 from bridge.web.signed_in import signed_in_account
 from bridge.web.context import db_session, services
+from bridge.web.desk_api import staff_detail, staff_message
 from bridge.web.errors import ApiError, is_api_request
 from bridge.web.json_body import json_object
 from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page
@@ -47,6 +48,7 @@ MAX_SEARCH_WORDS = 10
 STATUSES = frozenset(status.value for status in TicketStatus)
 CLOSED = "This ticket is closed and takes no more messages. Raise a follow-up ticket instead."
 STAFF = "Staff answer tickets from the review board, not from the customer's page."
+INTERNAL = "Internal notes are written by the support team; send your message without \"internal\"."
 # The history a customer reads: what happened to their ticket, not the board's working (notes, assignments).
 CUSTOMER_EVENTS = frozenset({"created", "status", "message"})
 
@@ -101,8 +103,10 @@ def show_page(reference: str):
 
 @bp.get("/api/tickets/<reference>")
 def show_json(reference: str):
+    """The customer's view; staff who work on the ticket get the board's (bridge/web/desk_api.py), notes and all."""
     account = signed_in_account()
-    return jsonify(detail(visible_ticket(account, reference)))
+    ticket = visible_ticket(account, reference)
+    return jsonify(staff_detail(ticket) if may_work_on(account, ticket) else detail(ticket))
 
 
 @bp.get("/account/tickets/<reference>/attachments/<int:attachment_id>")
@@ -149,7 +153,12 @@ def add_information_page(reference: str):
 def add_information_json(reference: str):
     body = json_object()
     account = signed_in_account()
+    ticket = visible_ticket(account, reference)
+    if may_work_on(account, ticket):
+        return staff_message(account, ticket, body)
     ticket = writable_ticket(account, reference)
+    if body.get("internal", False) is not False:
+        raise ApiError(403, "notes_are_for_staff", INTERNAL)
     try:
         message = _add(account, ticket, body.get("body"), [])
     except ConversationRefused as refused:

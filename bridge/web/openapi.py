@@ -19,6 +19,7 @@ from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LE
 from bridge.web.errors import ApiError
 from bridge.web.openapi_account import account_paths, account_schemas, answer, error, list_tickets, ref
 from bridge.web.openapi_credits import consent_property, credits_paths, credits_schemas
+from bridge.web.openapi_desk import desk_paths, desk_schemas, shared_ticket_routes
 from bridge.web.search_api import MAX_LIMIT, get_index
 from bridge.web.tickets import MAX_BODY_BYTES, support_data
 
@@ -63,11 +64,21 @@ def openapi_document(support: dict[str, Any], search_products: list[str]) -> dic
             "/api/health": {"get": _health()},
             "/api/support-policy": {"get": _support_policy()},
             "/api/tickets": {"post": _create_ticket(), "get": list_tickets()},
-            **account_paths(_email()),
+            **_ticket_paths(support),
             **credits_paths(),
         },
-        "components": {"schemas": {**_schemas(support), **account_schemas(), **credits_schemas()}},
+        "components": {"schemas": {**_schemas(support), **account_schemas(), **credits_schemas(), **desk_schemas()}},
     }
+
+
+def _ticket_paths(support: dict[str, Any]) -> dict[str, Any]:
+    """A ticket's routes: the customer's (openapi_account.py) and the board's (openapi_desk.py), merged per path."""
+    paths = account_paths(_email())
+    shared_ticket_routes(paths)
+    keys = {name: [item["key"] for item in support[name]] for name in ("priorities", "request_types")}
+    for path, operations in desk_paths(keys).items():
+        paths.setdefault(path, {}).update(operations)
+    return paths
 
 
 def _search(products: list[str]) -> dict[str, Any]:
