@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bridge.accounts.access import may_work_on, ticket_for
 from bridge.accounts.identity import Account
+from bridge.accounts.models import Contact, Organisation
 from bridge.desk import actions, targets
 from bridge.tickets.conversation import TicketMessage
 from bridge.tickets.lifecycle import TransitionRefused, allowed_next, history
@@ -126,7 +127,7 @@ def staff_detail(ticket: Ticket) -> dict[str, Any]:
         "status_label": TicketStatus(ticket.status).label, "allowed_statuses": sorted(allowed_next(ticket)),
         "priority": ticket.priority, "request_type": ticket.request_type, "covered": ticket.covered,
         "product": ticket.product, "assignee": ticket.assignee, "needs_article": ticket.needs_article,
-        "requester": {"email": ticket.email, "name": ticket.name},
+        "requester": _requester(ticket),
         "withheld_reason": ticket.withheld_reason,
         "created_at": ticket.created_at.isoformat(), "updated_at": ticket.updated_at.isoformat(),
         "targets": targets.state(ticket, desk.calendar, services().clock()).as_json(),
@@ -143,6 +144,18 @@ def staff_detail(ticket: Ticket) -> dict[str, Any]:
                      "from_status": event.from_status, "to_status": event.to_status, "detail": event.detail}
                     for event in history(session, ticket)],
     }
+
+
+def _requester(ticket: Ticket) -> dict[str, Any]:
+    """Who raised it and what their organisation's plan covers: what the board weighs when it is withheld."""
+    session = db_session()
+    organisation = session.get(Organisation, ticket.organisation_id) if ticket.organisation_id else None
+    contact = session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+    return {"email": ticket.email, "name": ticket.name, "nominated": bool(contact and contact.nominated),
+            "organisation": None if organisation is None else {
+                "key": organisation.key, "name": organisation.name, "products": list(organisation.products),
+                "paid_until": organisation.paid_until.isoformat() if organisation.paid_until else None,
+                "out_of_hours_cover": organisation.out_of_hours_cover}}
 
 
 def _message(message: TicketMessage, reference: str) -> dict[str, Any]:

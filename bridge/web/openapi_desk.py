@@ -78,7 +78,13 @@ def desk_schemas() -> dict[str, Any]:
         "allowed_statuses": {"type": "array", "items": STATUS}, "priority": TEXT, "request_type": TEXT,
         "covered": {"type": "boolean"}, "product": TEXT, "assignee": nullable_text,
         "needs_article": {"type": "boolean"},
-        "requester": {"type": "object", "required": ["email", "name"], "properties": {"email": TEXT, "name": TEXT}},
+        "requester": {"type": "object", "required": ["email", "name", "nominated", "organisation"], "properties": {
+            "email": TEXT, "name": TEXT, "nominated": {"type": "boolean"},
+            "organisation": {"anyOf": [{"type": "null"}, {
+                "type": "object", "required": ["key", "name", "products", "paid_until", "out_of_hours_cover"],
+                "properties": {"key": TEXT, "name": TEXT, "products": {"type": "array", "items": TEXT},
+                               "paid_until": {"type": ["string", "null"], "format": "date"},
+                               "out_of_hours_cover": {"type": "boolean"}}}]}}},
         "withheld_reason": nullable_text, "created_at": TIME, "updated_at": TIME, "targets": targets,
         "search": {"type": "object", "required": ["query", "page", "suggested_articles"],
                    "properties": {"query": nullable_text, "page": nullable_text,

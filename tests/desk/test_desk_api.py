@@ -54,6 +54,8 @@ def test_changes_are_checked_by_field_and_by_the_lifecycle(bridge: Flask) -> Non
     reference = raised(bridge, email="ada@acme.example")
     lena = client_of(bridge, "lena@desk.example")
     path = f"/api/tickets/{reference}"
+    assert f"Subject: [{reference}] New ticket: Invoice export fails" in mails_to(bridge, "lena@desk.example")[0]
+    assert not any(reference in mail for mail in mails_to(bridge, "rory@desk.example"))  # another board
 
     bad = lena.patch(path, json={"priority": "p9", "assignee": "rory@desk.example", "owner": "x"})
     assert bad.status_code == 400
@@ -64,6 +66,7 @@ def test_changes_are_checked_by_field_and_by_the_lifecycle(bridge: Flask) -> Non
     assert done.status_code == 200, done.get_data(as_text=True)
     ticket = done.get_json()
     assert (ticket["assignee"], ticket["status"], ticket["priority"]) == ("lena@desk.example", "resolved", "urgent")
+    assert ticket["requester"]["nominated"] and ticket["requester"]["organisation"]["paid_until"] == "2099-12-31"
     assert ticket["targets"]["resolved_at"] is not None and ticket["allowed_statuses"] == ["closed", "open"]
     assert [(e["kind"], e["actor"]) for e in ticket["history"]][1:] == [
         ("priority", "lena@desk.example"), ("assignee", "lena@desk.example"), ("status", "lena@desk.example")]
