@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bridge.accounts.directory import staff_by_email
+from bridge.accounts.directory import normalise_email, staff_by_email
 from bridge.accounts.identity import Account
 from bridge.accounts.models import Contact
 from bridge.desk import notifications, targets
@@ -63,9 +63,9 @@ def update_ticket(session: Session, desk: TicketDesk, ticket: Ticket, changes: M
         _record_field(session, ticket, "request_type", changes["request_type"], actor, now)
         ticket.covered = desk.policy.request_type(ticket.request_type).covered
         changed.append("request_type")
-    if "assignee" in changes and (changes["assignee"] or None) != ticket.assignee:
-        assignee = changes["assignee"]
-        _record_field(session, ticket, "assignee", str(assignee).strip().lower() if assignee else None, actor, now)
+    assignee = normalise_email(str(changes["assignee"])) if changes.get("assignee") else None
+    if "assignee" in changes and assignee != ticket.assignee:
+        _record_field(session, ticket, "assignee", assignee, actor, now)
         changed.append("assignee")
     if "status" in changes and changes["status"] != ticket.status:
         if ticket.status == TicketStatus.WITHHELD and changes["status"] == TicketStatus.NEW:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bridge.accounts.directory import contact_by_email, staff_by_email
 from bridge.accounts.models import StaffMember
 from bridge.notify.acknowledgement import absolute_url, single_line
-from bridge.notify.compose import compose_mail
+from bridge.notify.compose import compose_mail, envelope_address
 from bridge.notify.models import OutboxMessage
 from bridge.notify.outbox import queue_mail
 from bridge.tickets.models import Ticket
@@ -110,7 +110,7 @@ def customer_wrote(session: Session, desk: TicketDesk, ticket: Ticket, *, body: 
 
 def _send(session: Session, desk: TicketDesk, ticket: Ticket, *, to: str, to_name: str, kind: str, subject: str,
           text: str, now: datetime, auto_submitted: str | None = "auto-generated") -> None:
-    thread = _thread(session, ticket, to)
+    thread = _thread(session, ticket, envelope_address("to", to))
     mail = compose_mail(sender=desk.mail.sender, to=to, to_name=to_name, subject=subject, text=text,
                         reply_to=parseaddr(desk.mail.sender)[1], in_reply_to=thread[-1] if thread else None,
                         references=thread, auto_submitted=auto_submitted, now=now)
@@ -118,8 +118,8 @@ def _send(session: Session, desk: TicketDesk, ticket: Ticket, *, to: str, to_nam
 
 
 def _thread(session: Session, ticket: Ticket, recipient: str) -> Sequence[str]:
-    """The Message-IDs of the mail this recipient had about the ticket: the first and the latest, as References
-    (RFC 5322 allows trimming the middle of a long thread)."""
+    """The Message-IDs of the mail this recipient (as the outbox stores it) had about the ticket: the first and
+    the latest, as References (RFC 5322 allows trimming the middle of a long thread)."""
     ids = list(session.scalars(select(OutboxMessage.message_id)
                                .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.recipient == recipient,
                                       OutboxMessage.message_id.is_not(None))

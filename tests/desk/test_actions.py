@@ -37,6 +37,8 @@ def test_each_change_is_an_event_naming_who_made_it(world: DeskWorld) -> None:
         actions.add_staff_message(session, world.desk, ticket, actor=lena, body="Fixed?", internal=False,
                                   now=london(23, 9, 7))
         actions.flag_needs_article(session, ticket, actor=lena, now=london(23, 9, 8))
+        assert actions.update_ticket(session, world.desk, ticket, {"assignee": " LENA@desk.example"}, actor=lena,
+                                     now=london(23, 9, 8)) == []  # the same address, however written
         actions.update_ticket(session, world.desk, ticket, {"assignee": None}, actor=lena, now=london(23, 9, 9))
 
         assert events(session, ticket) == [
