@@ -7,10 +7,11 @@ from bridge.credits.models import CreditEntry, TicketAssessment, WorkQuote
 from bridge.db import Base
 from bridge.mailin.models import InboundMessage
 from bridge.notify.models import OutboxMessage
+from bridge.release_notes.models import AnnouncedReleaseNote
 from bridge.searchlog.models import ArticleFeedback, SearchEvent
 from bridge.tickets.conversation import Attachment, TicketMessage
 from bridge.tickets.models import Deflection, IdempotencyKey, Ticket, TicketEvent
 
-__all__ = ["ArticleFeedback", "Attachment", "Base", "Contact", "CreditEntry", "Deflection", "IdempotencyKey",
-           "InboundMessage", "Organisation", "OutboxMessage", "SearchEvent", "SignInLink", "StaffMember", "Ticket",
-           "TicketAssessment", "TicketEvent", "TicketMessage", "WorkQuote"]
+__all__ = ["AnnouncedReleaseNote", "ArticleFeedback", "Attachment", "Base", "Contact", "CreditEntry", "Deflection",
+           "IdempotencyKey", "InboundMessage", "Organisation", "OutboxMessage", "SearchEvent", "SignInLink", "StaffMember",
+           "Ticket", "TicketAssessment", "TicketEvent", "TicketMessage", "WorkQuote"]

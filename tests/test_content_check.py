@@ -128,16 +128,16 @@ def test_the_project_kb_passes_the_check() -> None:
 
 
 @pytest.mark.parametrize(("place", "change", "expected"), [
-    ("a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+    ("a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts|release-notes>/; "
                    "move it to kb/support/help-sheets/a.md"),
-    ("support/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+    ("support/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts|release-notes>/; "
                            "move it to kb/support/help-sheets/a.md"),
-    ("support/help-sheets/old/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+    ("support/help-sheets/old/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts|release-notes>/; "
                                            "move it to kb/support/help-sheets/a.md"),
     ("payroll/help-sheets/a.md", ("product: support", "product: payroll"),
-     "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/ ('payroll' is not a product in "
+     "a.md:1: article outside kb/<product>/<help-sheets|quick-starts|release-notes>/ ('payroll' is not a product in "
      "site_config/products.yml)"),
-    ("support/guides/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts>/; "
+    ("support/guides/a.md", None, "a.md:1: article outside kb/<product>/<help-sheets|quick-starts|release-notes>/; "
                                   "move it to kb/support/help-sheets/a.md"),
     ("ledger/help-sheets/a.md", None, "a.md:5: front matter: 'product' is 'support' but the article is in "
                                       "kb/ledger/; change it to 'ledger' or move the file"),

@@ -95,7 +95,7 @@ def test_a_lenient_build_warns_of_every_problem_and_publishes(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("WARNING -  ")]
     assert warnings == [
-        f"WARNING -  {payroll}:1: article outside kb/<product>/<help-sheets|quick-starts>/ ('payroll' is not a "
+        f"WARNING -  {payroll}:1: article outside kb/<product>/<help-sheets|quick-starts|release-notes>/ ('payroll' is not a "
         "product in site_config/products.yml)",
         f"WARNING -  {payroll}:5: front matter: 'product' is 'payroll'; expected one of ledger, rota, support "
         "(site_config/products.yml)",

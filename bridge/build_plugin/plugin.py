@@ -23,6 +23,7 @@ from mkdocs.structure.pages import Page
 from bridge.build_plugin.config import BridgeConfig
 from bridge.build_plugin.search_index import SectionCollector, write_material_stub
 from bridge.build_plugin.shell_page import write_shell
+from bridge.release_notes.manifest import PublishedNote, write_manifest
 from bridge.search.layout import SYNONYMS_FILE
 from bridge.search.meaning import preload
 from bridge.web.content_security import inline_script_hashes, write_hashes
@@ -46,6 +47,7 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         # The hash of every inline script this build writes: the bridge's Content-Security-Policy allows these only.
         self.script_hashes: set[str] = set()
         self.model_loading: threading.Thread | None = None
+        self.release_notes: list[PublishedNote] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
@@ -68,6 +70,7 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
             _add_pages(files, Path(self.config.pages_dir), config)
         self.collector = SectionCollector(len(files.documentation_pages()))
         self.script_hashes = set()
+        self.release_notes = []
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -80,6 +83,9 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.collector.add(page, html)
+        note = published_note(page)
+        if note is not None:
+            self.release_notes.append(note)
         return html
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
@@ -97,6 +103,7 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         write_shell(self.env, self.nav, self.files, config)
         self.script_hashes.update(inline_script_hashes((site_dir / SHELL_FILE).read_text(encoding="utf-8")))
         write_hashes(site_dir, self.script_hashes)
+        write_manifest(site_dir, self.release_notes)
         index_root = Path(self.config.index_dir) if self.config.index_dir else site_dir.parent / "index"
         self.collector.stage(index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
         self._model_loaded()
@@ -109,6 +116,15 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         if self.model_loading is not None:
             self.model_loading.join()
             self.model_loading = None
+
+
+def published_note(page: Page) -> PublishedNote | None:
+    """The release note a rendered page is, for the list the bridge announces from; None for any other page."""
+    meta = page.meta
+    if meta.get("type") != "release-note" or not all(isinstance(meta.get(key), str) for key in ("product", "summary")):
+        return None
+    return PublishedNote(path=page.file.src_uri, product=meta["product"], title=page.title or page.file.src_uri,
+                         summary=meta["summary"], url=page.url)
 
 
 def _add_pages(files: Files, pages_dir: Path, config: MkDocsConfig) -> None:

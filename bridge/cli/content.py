@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bridge.cli.startup import fail, settings_or_exit
+from bridge.settings import Settings
 from bridge.content.check import check_kb
 from bridge.content.products import load_products
 
@@ -70,3 +71,34 @@ def build(kb_dir: Path | None, out_dir: Path | None, strict: bool | None, config
         click.echo(f"kb build failed: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Built {kb_dir} into {out_dir}" + (f" with {problems} warning(s) from kb check" if problems else ""))
+    if out_dir.resolve() == settings.build_dir.resolve():
+        announce_release_notes(settings, out_dir / "site")
+
+
+def announce_release_notes(settings: Settings, site_dir: Path) -> None:
+    """Mail the release notes this build published for the first time (only a build into KB_BUILD_DIR, the site
+    the bridge serves, publishes). The site is out either way: a failure here is a warning, and the next build
+    announces what this one could not."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bridge.db import upgrade_database, utc_now
+    from bridge.release_notes.announce import announce
+    from bridge.services import Services
+    from bridge.settings import SettingsError
+    from bridge.tickets.policy import PolicyError
+
+    services = None
+    try:
+        services = Services(settings)
+        upgrade_database(settings.database_url)
+        done = announce(services.sessions(), site_dir, sender=settings.mail_from, site_url=settings.public_url,
+                        product_names={product.key: product.name for product in services.products}, now=utc_now())
+    except (SQLAlchemyError, SettingsError, PolicyError, ValueError) as error:
+        click.echo(f"kb build: release notes not announced ({type(error).__name__}: {error}); "
+                   "the next build into KB_BUILD_DIR announces them", err=True)
+        return
+    finally:
+        if services is not None:
+            services.close()
+    for announced in done:
+        click.echo(f"Release note {announced.note.path} mailed to {announced.recipients} nominated contact(s)")

@@ -17,6 +17,8 @@ import yaml
 TYPE_FOLDERS = {
     "help-sheet": "help-sheets",
     "quick-start": "quick-starts",
+    # Mailed to the nominated contacts whose plan covers the product, the first time a build publishes one.
+    "release-note": "release-notes",
 }
 ARTICLE_TYPES = tuple(TYPE_FOLDERS)
 REQUIRED_KEYS = ("title", "summary", "type", "product", "tags")
