@@ -1,18 +1,18 @@
 """The whole conversation by email: a customer mails the desk, staff answer, the customer's mail client replies."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 
 from sqlalchemy import select
 
-from bridge.accounts.identity import account_for
-from bridge.accounts.models import StaffMember
-from bridge.desk.actions import add_staff_message, update_ticket
+from bridge.app import create_app
 from bridge.mailin.receive import Outcome
 from bridge.tickets.conversation import TicketMessage
 from bridge.tickets.models import Ticket
+from bridge.web.context import services
 from tests.mailin.conftest import SUPPORT, Desk, email
+from tests.portal.portal_fixtures import add_staff, signed_in
 
 
 def client_reply(to: EmailMessage, text: str) -> EmailMessage:
@@ -24,22 +24,21 @@ def client_reply(to: EmailMessage, text: str) -> EmailMessage:
                  text=f"{text}\n\nOn Tue, 8 Dec 2026 at 11:00, {to['From']} wrote:\n{quoted}")
 
 
-def test_customer_mails_staff_answer_the_customer_replies_and_it_lands_on_the_same_ticket(desk: Desk) -> None:
-    with desk.services.sessions()() as session:
-        session.add(StaffMember(email="sam@example.com", name="Sam Staff", boards=["ledger"], admin=False))
-        session.commit()
+def test_customer_mails_staff_answer_the_customer_replies_and_it_lands_on_the_same_ticket(
+        desk: Desk, built_kb: Path) -> None:
+    bridge = create_app({**desk.env, "KB_BUILD_DIR": str(built_kb), "KB_SIGN_IN_CLIENT_RATE_LIMIT": ""})
+    add_staff(bridge, "sam@example.com", ["ledger"])
 
     first = desk.receive(email(subject="Invoices print blank", text="Every invoice prints as a blank page."))
     [acknowledgement] = [mail for mail in desk.send_mail() if mail["To"].addresses[0].addr_spec == "ada@acme.example"]
     assert first.reference in acknowledgement["Subject"]
 
-    now = datetime.now(UTC)
-    with desk.services.sessions()() as session, session.begin():
-        ticket = session.scalars(select(Ticket).where(Ticket.reference == first.reference)).one()
-        staff = account_for(session, "sam@example.com")
-        add_staff_message(session, desk.services.desk(), ticket, actor=staff, internal=False, now=now,
-                          body="Which printer do you use? Please try printing to PDF.")
-        update_ticket(session, desk.services.desk(), ticket, {"status": "waiting_on_customer"}, actor=staff, now=now)
+    staff = signed_in(bridge, "sam@example.com")  # the desk's sign-in: the emailed link
+    answered = staff.post(f"/api/tickets/{first.reference}/messages",
+                          json={"body": "Which printer do you use? Please try printing to PDF."})
+    waiting = staff.patch(f"/api/tickets/{first.reference}", json={"status": "waiting_on_customer"})
+    services(bridge).close()
+    assert (answered.status_code, waiting.status_code) == (201, 200), answered.get_data(as_text=True)
     answers = [mail for mail in desk.send_mail() if "Which printer" in mail.get_body(("plain",)).get_content()]
     [answer] = answers
     assert answer["Reply-To"].addresses[0].addr_spec == SUPPORT
