@@ -120,8 +120,9 @@ def release(session: Session, desk: TicketDesk, ticket: Ticket, *, actor: Accoun
 
 def split(session: Session, desk: TicketDesk, ticket: Ticket, *, actor: Account, subject: object,
           description: object, now: datetime) -> Ticket:
-    """Raise an off-topic question as a ticket of its own: same requester, product, type and priority, its
-    own reference and acknowledgement, targets from now; each ticket records the other (`split_from`)."""
+    """Raise an off-topic question as a ticket of its own: same requester, product, type, priority and (on a
+    credits desk) consent to charges, its own reference and acknowledgement, targets from now; each ticket
+    records the other (`split_from`)."""
     problems = {}
     for name, value in (("subject", subject), ("description", description)):
         if not isinstance(value, str) or not value.strip():
@@ -132,7 +133,8 @@ def split(session: Session, desk: TicketDesk, ticket: Ticket, *, actor: Account,
         raise InvalidChange(problems)
     assert isinstance(subject, str) and isinstance(description, str)
     draft = NewTicket(email=ticket.email, name=ticket.name, product=ticket.product, subject=subject.strip(),
-                      description=description.strip(), request_type=ticket.request_type, priority=ticket.priority)
+                      description=description.strip(), request_type=ticket.request_type, priority=ticket.priority,
+                      credit_consent=ticket.credit_consent)
     withheld = ticket.status == TicketStatus.WITHHELD
     priority = desk.policy.priority(ticket.priority)
     new = create_ticket(session, draft, reference_prefix=desk.policy.reference_prefix,
