@@ -126,3 +126,19 @@ def ticket_events(session, ticket):
 
     session.flush()
     return history(session, ticket)
+
+
+def test_the_customer_s_sign_off_meets_the_resolution_target_and_a_reopening_owes_it_again(world: DeskWorld) -> None:
+    with world.sessions() as session:
+        ticket = world.raise_ticket(session, london(23, 9))
+        staff = world.account(session, LEDGER_STAFF)
+        actions.add_staff_message(session, world.desk, ticket, actor=staff, body="Fixed.", internal=False,
+                                  now=london(23, 9, 30))
+        actions.update_ticket(session, world.desk, ticket, {"status": "resolved"}, actor=staff, now=london(23, 10))
+        actions.customer_message(session, world.desk, ticket, author_email=CUSTOMER, author_name="Ada",
+                                 body="It broke again.", uploads=[], max_attachment_bytes=1000, now=london(23, 11))
+        assert (ticket.status, ticket.resolved_at) == ("open", None)
+        actions.customer_close(session, world.desk, ticket, actor=CUSTOMER, rating=5, comment=None,
+                               now=london(23, 12))
+        assert (ticket.status, ticket.resolved_at, ticket.rating) == ("closed", london(23, 12), 5)
+        assert not targets.breached(ticket, london(30, 9))  # closed before 17:00: nothing runs on afterwards
