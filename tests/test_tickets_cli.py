@@ -41,6 +41,8 @@ def test_a_ticket_is_shown_with_its_times_in_the_desks_zone(ticket_app, database
     assert "Covered         NO: not covered by the support agreement, flagged" in lines
     assert "Acknowledge by  Monday 23 November 2026, 09:00 UK time" in lines
     assert "Respond by      Monday 23 November 2026, 10:00 UK time" in lines
+    # Nobody answered, and the command runs long after Monday 23 November: the response target was missed.
+    assert {"Responded       -", "Breached        YES: a target was missed", "Assignee        -"} <= set(lines)
     assert "Query           export invoices" in lines and "Page            ledger/" in lines
     assert "  - Support credits: support/help-sheets/credits/" in lines
     assert lines[-2:] == ["  The export button does nothing.", "  I tried twice."]

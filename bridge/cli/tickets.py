@@ -8,6 +8,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.cli.startup import fail, services_or_exit
+from bridge.desk.targets import breached
 from bridge.tickets.models import Ticket
 from bridge.tickets.policy import SupportPolicy
 from bridge.tickets.reference import InvalidReference, normalise_reference
@@ -45,10 +46,10 @@ def show(reference: str) -> None:
         services.close()
     if ticket is None:
         fail(COMMAND, 1, f"no ticket {normalise_reference(reference, policy.reference_prefix)}")
-    click.echo(describe(ticket, policy))
+    click.echo(describe(ticket, policy, services.clock()))
 
 
-def describe(ticket: Ticket, policy: SupportPolicy) -> str:
+def describe(ticket: Ticket, policy: SupportPolicy, now: datetime) -> str:
     """The ticket as aligned "label  value" lines, the description and suggested articles last."""
     request_type = policy.request_type(ticket.request_type)
     priority = policy.priority(ticket.priority)
@@ -65,6 +66,11 @@ def describe(ticket: Ticket, policy: SupportPolicy) -> str:
         ("Created", _local(ticket.created_at, policy.timezone)),
         ("Acknowledge by", _local(ticket.acknowledge_by, policy.timezone)),
         ("Respond by", _local(ticket.respond_by, policy.timezone)),
+        ("Responded", _local(ticket.responded_at, policy.timezone)),
+        ("Resolve by", _local(ticket.resolve_by, policy.timezone)),
+        ("Resolved", _local(ticket.resolved_at, policy.timezone)),
+        ("Breached", "YES: a target was missed" if breached(ticket, now) else "no"),
+        ("Assignee", ticket.assignee or "-"),
         ("Query", ticket.query or "-"),
         ("Page", ticket.page or "-"),
     ]
@@ -78,6 +84,6 @@ def describe(ticket: Ticket, policy: SupportPolicy) -> str:
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     """Times as customers read them (bridge.tickets.times), with the year, which a desk looking back needs;
-    "-" for a target that is not running (a withheld ticket)."""
+    "-" for a target that is not running (a withheld ticket) or not met yet."""
     return local_time(moment, zone, year=True) if moment else "-"
 
