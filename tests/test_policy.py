@@ -267,3 +267,17 @@ def test_policy_error_keeps_its_parts_for_callers(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as raised:
         load_policy(path)
     assert (raised.value.file, raised.value.key_path) == (str(path), "timezone")
+
+
+def test_the_shipped_email_desk_promises_resolution_the_same_day_in_two_days_or_two_weeks() -> None:
+    from bridge.tickets.business_time import BusinessCalendar
+
+    email_desk = load_policy(ROOT / "site_config" / "support-email-desk.yml")
+    assert [(p.key, p.resolution) for p in email_desk.priorities] == [
+        ("p1", BusinessDays(1)), ("p2", BusinessDays(2)), ("p3", BusinessDays(10))]
+    assert [p["resolution"] for p in email_desk.public()["priorities"]] == [
+        "by close of business the same day", "by close of business the next business day",
+        "by close of business within 10 business days"]
+    calendar, monday = BusinessCalendar.from_policy(email_desk), dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
+    assert calendar.resolution_due(monday, email_desk.priority("p1")) == dt.datetime(2026, 11, 23, 18, tzinfo=dt.UTC)
+    assert calendar.resolution_due(monday, email_desk.priority("p3")) == dt.datetime(2026, 12, 4, 18, tzinfo=dt.UTC)
