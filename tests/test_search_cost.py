@@ -14,7 +14,7 @@ from bridge.search.generation import Generation, GenerationPostings
 from bridge.search.index_reader import SearchIndex
 from bridge.search.layout import current_generation
 from bridge.search.planner import TYPO_WORDS, plan_query
-from bridge.search.query import MAX_QUERY_LENGTH, MEANING_CHARACTERS, parse_query
+from bridge.search.query import MAX_QUERY_LENGTH, MEANING_CHARACTERS, MEANING_WORD_LETTERS, parse_query
 from bridge.search.spelling import MAX_TYPO_LETTERS, typos_allowed, variants
 from bridge.settings import SettingsError
 from tests.ticket_web_fixtures import make_app, valid_ticket  # noqa: F401 (make_app is a fixture)
@@ -163,10 +163,12 @@ def test_turning_the_search_limit_off_leaves_the_ticket_limit_on(make_app) -> No
 
 @pytest.mark.parametrize(("query", "read"), [
     ("a" * 100 + " bank feed", "bank feed"),
-    ("bank " + "b" * MAX_TYPO_LETTERS, "bank " + "b" * MAX_TYPO_LETTERS),
+    ("bank " + "b" * MEANING_WORD_LETTERS, "bank " + "b" * MEANING_WORD_LETTERS),
+    ("X-OWA-Error: Microsoft.Exchange.Data.Storage.QuotaExceededException",
+     "x-owa-error: microsoft.exchange.data.storage.quotaexceededexception"),
     ("a" * MAX_QUERY_LENGTH, ""),
 ])
-def test_the_sentence_model_reads_no_word_longer_than_a_customer_types(query: str, read: str) -> None:
+def test_the_sentence_model_reads_what_a_customer_types_or_pastes_and_no_longer_word(query: str, read: str) -> None:
     assert parse_query(query).meaning_text == read
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bridge.search.spelling import MAX_TYPO_LETTERS
-
 MAX_QUERY_LENGTH = 256
 # The sentence model's cost grows with the text it reads; customers' queries in our query sets
 # are at most 150 characters, so the rest of a longer one is left to the words.
 MEANING_CHARACTERS = 150
+# Longer "words" are noise to the sentence model. Pasted identifiers are not: error names such as
+# FAILED_TO_AUTO_DISCOVER_DOMAIN or Microsoft.Exchange.Data.Storage.QuotaExceededException run past
+# the 20 letters a typed word is looked up to, and the model placed their articles first.
+MEANING_WORD_LETTERS = 64
 
 QUOTED = re.compile(r'"([^"]*)"')
 WORD = re.compile(r"\w+(?:[.\-/']\w+)*")
@@ -83,11 +85,11 @@ class ParsedQuery:
 
     @property
     def meaning_text(self) -> str:
-        """What the sentence model reads: the query without words longer than any a customer types, cut at a word.
+        """What the sentence model reads: the query without words longer than any a customer types or pastes, cut at a word.
 
         A 256-letter "word" costs the model as much as a long section and means nothing to it.
         """
-        kept = " ".join(word for word in self.text.split() if len(word) <= MAX_TYPO_LETTERS)
+        kept = " ".join(word for word in self.text.split() if len(word) <= MEANING_WORD_LETTERS)
         return kept if len(kept) <= MEANING_CHARACTERS else kept[:MEANING_CHARACTERS + 1].rsplit(" ", 1)[0]
 
     @property
