@@ -1,4 +1,5 @@
-"""Tickets per second, and latency, when 8 clients raise tickets at once through `POST /api/tickets`.
+"""Tickets per second, and latency, when 8 clients raise tickets at once through `POST /api/tickets`;
+and the board's queue, `GET /api/tickets` for a member of staff whose board has 50,000 tickets.
 
 Each run starts a real `kb serve` (gunicorn, 2 workers x 4 threads, each worker with its own
 outbox sender writing the acknowledgements as .eml files) on the sample kb, once on SQLite and
@@ -8,9 +9,15 @@ in one transaction. Two kinds of client are measured: one that sends the article
 (as the contact form's script does), and one that sends none, so the bridge searches the index
 for suggestions from the subject.
 
-    .venv/bin/python benchmarks/tickets.py [--tickets 400] [--clients 8]
+The queue: 50,000 tickets of one product (a year of them, most closed, as a desk's database holds
+them) and 5,000 of another are written straight into a migrated database; one signed-in board
+member then asks `kb serve` for the queue, one request at a time, unfiltered and with each filter
+the board uses, and the latency of each kind is reported.
 
-Writes the "tickets" section of benchmarks/RESULTS.md.
+    .venv/bin/python benchmarks/tickets.py [--part create|queue|both] [--tickets 400] [--clients 8]
+        [--board-tickets 50000] [--requests 200]
+
+Writes the "tickets" and "queue" sections of benchmarks/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -37,6 +44,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.queue_data import QUEUES, fill_board, signed_in_cookie  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from bridge.db import make_engine  # noqa: E402
 from bridge.site_build import OUR_KB, build_site  # noqa: E402
@@ -80,8 +88,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def sqlite_database(folder: Path) -> Iterator[str]:
-    yield f"sqlite:///{folder / 'bench.sqlite3'}"
+def sqlite_database(folder: Path, name: str = "bench") -> Iterator[str]:
+    yield f"sqlite:///{folder / f'{name}.sqlite3'}"
 
 
 @contextmanager
@@ -187,25 +195,18 @@ def stored_tickets(database_url: str) -> int:
         engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=400)
-    parser.add_argument("--clients", type=int, default=8)
-    args = parser.parse_args()
+def creation(folder: Path, tickets: int, clients: int) -> None:
     runs = []
     load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        build_site(OUR_KB, folder / "build", strict=True)
-        for backend, database in (("SQLite", sqlite_database(folder)), ("PostgreSQL", postgres_database())):
-            with database as url, served(folder / "build", url, folder / f"outbox-{backend}") as port:
-                warm_up(port)
-                for kind in CLIENTS:
-                    runs.append(measure(backend, kind, port, url, args.tickets, args.clients))
-                    print(runs[-1].row())
+    for backend, database in (("SQLite", sqlite_database(folder)), ("PostgreSQL", postgres_database())):
+        with database as url, served(folder / "build", url, folder / f"outbox-{backend}") as port:
+            warm_up(port)
+            for kind in CLIENTS:
+                runs.append(measure(backend, kind, port, url, tickets, clients))
+                print(runs[-1].row())
     body = "\n".join([
-        f"`benchmarks/tickets.py`: {args.clients} clients (threads, one keep-alive connection each) POST "
-        f"{args.tickets} tickets per row to `kb serve` ({WORKERS} gunicorn workers x 4 threads, each worker's "
+        f"`benchmarks/tickets.py`: {clients} clients (threads, one keep-alive connection each) POST "
+        f"{tickets} tickets per row to `kb serve` ({WORKERS} gunicorn workers x 4 threads, each worker's "
         "outbox sender writing the acknowledgements meanwhile), after warm-up tickets. Each ticket is validated, "
         "gets business-time targets and is committed with its acknowledgement mail; a client that sends no "
         "suggested articles makes the bridge search the index for up to 5 from the subject. "
@@ -216,6 +217,74 @@ def main() -> None:
         *(run.row() for run in runs),
     ])
     write_section("tickets", "Tickets: creation throughput", body)
+
+
+def queue(folder: Path, board_tickets: int, requests: int) -> None:
+    """The board's queue on each backend: the same tickets, the same requests, one at a time."""
+    rows, loads = [], []
+    for backend, database in (("SQLite", sqlite_database(folder, "queue")), ("PostgreSQL", postgres_database())):
+        with database as url:
+            fill_board(url, board_tickets)
+            with served(folder / "build", url, folder / f"outbox-queue-{backend}") as port:
+                cookie = signed_in_cookie(url, port)
+                loads.append(os.getloadavg()[0])
+                for name, query in QUEUES.items():
+                    latencies = queue_latencies(port, cookie, query, requests)
+                    ordered = sorted(latencies)
+                    p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)) - 1)]
+                    rows.append(f"| {backend} | {name} | `{query}` | {requests} | {statistics.median(ordered) * 1000:.1f} | "
+                                f"{p99 * 1000:.1f} | {max(ordered) * 1000:.1f} |")
+                    print(rows[-1])
+    body = "\n".join([
+        f"`benchmarks/tickets.py --part queue`: {board_tickets:,} tickets of one product (a year of them: 85% closed, "
+        "5% resolved, the rest new, open, in progress, waiting or withheld; three priorities; four assignees) and "
+        f"{board_tickets // 10:,} of another, in a migrated database; one member of the first product's board signs in "
+        f"and asks `kb serve` ({WORKERS} workers) for `GET /api/tickets` {requests} times per row, one request at a "
+        "time on a keep-alive connection, after 20 unmeasured requests. Each answer is a page of 50 queue rows with "
+        "business time left to the target. Target: p99 under 50 ms. "
+        f"Load average when each backend's run started: {', '.join(f'{load:.1f}' for load in loads)} "
+        "(SQLite, PostgreSQL; other work on the shared machine shows in the tails).",
+        "",
+        "| Database | Queue | Query | Requests | p50 ms | p99 ms | max ms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ])
+    write_section("queue", "Tickets: the board's queue", body)
+
+
+def queue_latencies(port: int, cookie: str, query: str, requests: int) -> list[float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies = []
+    try:
+        for number in range(20 + requests):
+            began = time.perf_counter()
+            connection.request("GET", f"/api/tickets{query}", headers={"Cookie": cookie, "Accept": "application/json"})
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200 or not json.loads(body)["tickets"]:
+                raise RuntimeError(f"GET /api/tickets{query}: {response.status} {body[:200]!r}")
+            if number >= 20:
+                latencies.append(time.perf_counter() - began)
+    finally:
+        connection.close()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["create", "queue", "both"], default="both")
+    parser.add_argument("--tickets", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--board-tickets", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        build_site(OUR_KB, folder / "build", strict=True)
+        if args.part in ("create", "both"):
+            creation(folder, args.tickets, args.clients)
+        if args.part in ("queue", "both"):
+            queue(folder, args.board_tickets, args.requests)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.services import Services
 from bridge.settings import load_settings
-from bridge.web import (account, account_tickets, context, credits, desk_api, errors, headers, openapi, policy_api,
-                        search_api, search_log_api, site, tickets)
+from bridge.web import (account, account_tickets, context, credits, desk, desk_actions, desk_api, desk_report, errors,
+                        headers, openapi, policy_api, search_api, search_log_api, site, tickets)
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -32,6 +32,9 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     account_tickets.init_app(app)
     credits.init_app(app)
     desk_api.init_app(app)
+    desk.init_app(app)
+    desk_actions.init_app(app)
+    desk_report.init_app(app)
     app.register_blueprint(policy_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(site.bp)

@@ -12,6 +12,7 @@ from bridge.cli.content import build, check
 from bridge.cli.credits import credits
 from bridge.cli.gaps import gaps
 from bridge.cli.mail import mail
+from bridge.cli.report import report
 from bridge.cli.serve import serve
 from bridge.cli.tickets import tickets
 from bridge.settings import SETTINGS
@@ -24,5 +25,5 @@ def main() -> None:
     pass
 
 
-for command in (check, build, serve, gaps, mail, tickets, org, contact, staff, accounts, credits):
+for command in (check, build, serve, gaps, report, mail, tickets, org, contact, staff, accounts, credits):
     main.add_command(command)

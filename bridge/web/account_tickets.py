@@ -13,11 +13,12 @@ from typing import Any
 
 
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, send_file, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 
 from bridge.accounts.access import may_work_on, may_write, ticket_for, visible_tickets
 from bridge.accounts.identity import Account
 from bridge.desk.actions import customer_close, customer_message
+from bridge.desk.queue import containing_words
 from bridge.tickets.conversation import (
     MAX_ATTACHMENTS,
     MAX_BODY,
@@ -37,6 +38,7 @@ from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
 from bridge.web import csrf
 from bridge.web.signed_in import signed_in_account
 from bridge.web.context import db_session, services
+from bridge.web.desk import queue_json
 from bridge.web.desk_api import staff_detail, staff_message
 from bridge.web.errors import ApiError, is_api_request
 from bridge.web.json_body import json_object
@@ -44,7 +46,6 @@ from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page
 
 bp = Blueprint("account_tickets", __name__)
 
-MAX_SEARCH_WORDS = 10
 STATUSES = frozenset(status.value for status in TicketStatus)
 CLOSED = "This ticket is closed and takes no more messages. Raise a follow-up ticket instead."
 STAFF = "Staff answer tickets from the review board, not from the customer's page."
@@ -72,7 +73,10 @@ def list_page():
 
 @bp.get("/api/tickets")
 def list_json():
+    """A customer's tickets, newest first; for staff, their boards' queue (bridge/web/desk.py)."""
     account = signed_in_account()
+    if account.staff is not None:
+        return queue_json(account)
     status = request.args.get("status", "")
     if status and status not in STATUSES:
         problem = f"must be one of: {', '.join(TicketStatus)}"
@@ -82,11 +86,7 @@ def list_json():
 
 def find_tickets(account: Account, words: str, status: str) -> list[Ticket]:
     """The account's tickets, newest first; every word must appear in the reference, subject or description."""
-    query = visible_tickets(account)
-    for word in words.split()[:MAX_SEARCH_WORDS]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(*(column.ilike(pattern, escape="\\")
-                                  for column in (Ticket.reference, Ticket.subject, Ticket.description))))
+    query = containing_words(visible_tickets(account), words)
     if status:
         query = query.where(Ticket.status == status)
     return list(db_session().scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())))

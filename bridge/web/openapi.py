@@ -51,6 +51,10 @@ def openapi_json():
 
 def openapi_document(support: dict[str, Any], search_products: list[str]) -> dict[str, Any]:
     """The whole document for the policy, products and search index being served."""
+
+    def keys(name: str) -> list[str]:
+        return [item["key"] for item in support[name]]
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -63,7 +67,7 @@ def openapi_document(support: dict[str, Any], search_products: list[str]) -> dic
             "/api/search": {"get": _search(search_products)},
             "/api/health": {"get": _health()},
             "/api/support-policy": {"get": _support_policy()},
-            "/api/tickets": {"post": _create_ticket(), "get": list_tickets()},
+            "/api/tickets": {"post": _create_ticket(), "get": list_tickets(keys("priorities"), keys("products"))},
             **_ticket_paths(support),
             **credits_paths(),
         },

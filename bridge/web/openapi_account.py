@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.tickets.conversation import MAX_BODY, MAX_COMMENT
+from bridge.desk.queue import MAX_PAGE_SIZE, PAGE_SIZE
 from bridge.tickets.status import TicketStatus
 
 TEXT = {"type": "string"}
@@ -92,19 +93,39 @@ def account_paths(email: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def list_tickets() -> dict[str, Any]:
-    """`GET /api/tickets`, which shares its path with raising a ticket."""
+def list_tickets(priorities: list[str], products: list[str]) -> dict[str, Any]:
+    """`GET /api/tickets`, which shares its path with raising a ticket: a customer's tickets, or staff's queue."""
+    yes_no = {"enum": ["yes", "no", "true", "false", "1", "0"]}
+
+    def staff_filter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema,
+                "description": f"Staff only (a customer's list ignores it): {description}"}
+
     return {
-        "summary": "The tickets this account may see, newest first",
+        "summary": "The tickets this account may see",
+        "description": "A customer's tickets, newest first. For staff, their boards' queue (an admin's: every "
+                       "product's): still-open tickets unless a status is asked for; new tickets nobody has taken "
+                       "first, then by the next target (response, then resolution), soonest first; paged.",
         "parameters": [
             {"name": "q", "in": "query", "required": False, "schema": TEXT,
              "description": "Words that must all appear in the reference, subject or description."},
             {"name": "status", "in": "query", "required": False, "schema": {"enum": [s.value for s in TicketStatus]}},
+            staff_filter("priority", {"enum": priorities}, "this priority only."),
+            staff_filter("assignee", TEXT, "`me`, `none` (nobody has taken it) or a staff member's address."),
+            staff_filter("product", {"enum": products}, "this product only (within the viewer's boards)."),
+            staff_filter("breached", yes_no, "past a target it has not met (yes), or not (no)."),
+            staff_filter("withheld", yes_no, "only withheld tickets (yes), or none of them (no)."),
+            staff_filter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                         f"how many tickets (default {PAGE_SIZE})."),
+            staff_filter("start", {"type": "integer", "minimum": 0}, "how many to skip: next_start of the page before."),
         ],
         "responses": {
-            "200": answer({"type": "object", "required": ["tickets"],
-                          "properties": {"tickets": {"type": "array", "items": ref("TicketSummary")}}}, "The tickets"),
-            "400": error("invalid_status (error.fields.status)"),
+            "200": answer({"type": "object", "required": ["tickets"], "properties": {
+                "tickets": {"type": "array", "items": ref("TicketSummary")},
+                "next_start": {"type": ["integer", "null"],
+                               "description": "Staff only: start of the next page, null on the last."}}}, "The tickets"),
+            "400": error("invalid_status (error.fields.status); for staff, invalid_filter naming each bad "
+                         "parameter in error.fields"),
             "401": SIGNED_OUT,
         },
     }
@@ -116,6 +137,17 @@ def account_schemas() -> dict[str, Any]:
         "product": TEXT, "created_at": TIME, "updated_at": TIME,
         "respond_by": {"type": ["string", "null"], "format": "date-time",
                        "description": "null while support is withheld"},
+    }
+    # What staff see besides, in their queue (GET /api/tickets).
+    queue_properties = {
+        "request_type": TEXT, "organisation": NULLABLE_TEXT,
+        "assignee": {**NULLABLE_TEXT, "description": "The staff member working on it, by address"},
+        "target": {"type": ["string", "null"], "format": "date-time",
+                   "description": "The next target: the response target until met, then the resolution target"},
+        "business_hours_left": {"type": ["number", "null"],
+                                "description": "Business hours to the target, negative once past it; frozen while "
+                                               "waiting on the customer"},
+        "breached": {"type": "boolean", "description": "A target was missed"},
     }
     return {
         "Me": {
@@ -131,7 +163,8 @@ def account_schemas() -> dict[str, Any]:
                     "boards": {"type": "array", "items": TEXT}, "admin": {"type": "boolean"}}}]},
             },
         },
-        "TicketSummary": {"type": "object", "required": list(summary_properties), "properties": summary_properties},
+        "TicketSummary": {"type": "object", "required": list(summary_properties),
+                          "properties": {**summary_properties, **queue_properties}},
         "Message": {
             "type": "object",
             "required": ["author", "body", "created_at", "attachments"],

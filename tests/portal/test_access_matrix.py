@@ -227,3 +227,32 @@ def test_credits_routes_answer_as_the_rules_say(credits_desk: tuple[Flask, dict[
             assert client.post(f"/api/tickets/{MISSING}/approval", json={"approve": True}).status_code == 404
             assert client.post(f"/api/tickets/{MISSING}/assessment", json={"category": "x"}).status_code == 404
     assert answers == expected
+
+
+DESK_ACTIONS = [("update", {"priority": "urgent"}), ("messages", {"action": "note", "body": "Checked the logs"}),
+                ("needs-article", {}), ("split", {"subject": "Second question", "description": "And another thing"})]
+
+
+def test_the_desk_is_only_for_staff_and_only_for_their_boards(desk: tuple[Flask, dict[str, str]]) -> None:
+    """Pages and forms of /desk: a customer gets the 404 of a missing page everywhere, even for their own ticket;
+    staff of another board get 404 for a ticket page and every action on it."""
+    app, references = desk
+    clients = {email: signed_in(app, email) for email in [*CUSTOMERS, *STAFF]}
+    nowhere = clients["bea@brix.example"].get("/no-such-page").get_data()
+    answers, expected = {}, {}
+    for email, client in clients.items():
+        staff = email in STAFF
+        for path in ("/desk", "/desk/report", f"/desk/tickets/{MISSING}"):
+            answer = client.get(path)
+            assert answer.status_code == (404 if not staff or path.endswith(MISSING) else 200), (email, path)
+            if not staff:
+                assert answer.get_data() == nowhere, (email, path)
+        for word, reference in references.items():
+            sees = staff and word in STAFF[email]
+            answers[email, word] = [client.get(f"/desk/tickets/{reference}").status_code]
+            answers[email, word] += [client.post(f"/desk/tickets/{reference}/{action}",
+                                                 data={"csrf_token": token(client), **form}).status_code
+                                     for action, form in DESK_ACTIONS]
+            expected[email, word] = [200 if sees else 404] + [303 if sees else 404] * len(DESK_ACTIONS)
+    assert answers == expected
+    assert app.test_client().get("/desk").status_code == 303  # not signed in: sign in first
