@@ -5,10 +5,7 @@ database of its own, sending mail to an aiosmtpd server in this process.
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,11 +14,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from bridge.cli import main
-from tests.conftest import free_port, wait_until_up
+from tests.served_bridge import served_with_mail
 from tests.tickets.smtp_recorder import RecordingHandler
 
 pytestmark = pytest.mark.browser
@@ -48,28 +44,15 @@ class Desk:
 
 @pytest.fixture(scope="module")
 def desk(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    handler = RecordingHandler()
-    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    port = free_port()
-    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}",
-           "KB_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}", "KB_MAIL_FROM": "Help Centre <support@example.com>"}
+    database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}"
     # The shipped policy serves nominated contacts only: Ada is one, added as the desk would add her.
     for command in (["org", "add", "example", "--name", "Example Ltd", "--products", "support,ledger,rota",
                      "--paid-until", "2099-12-31"],
                     ["contact", "add", "ada@example.org", "--org", "example", "--name", "Ada Lovelace", "--nominated"]):
-        added = CliRunner().invoke(main, command, env={"KB_DATABASE_URL": env["KB_DATABASE_URL"]})
+        added = CliRunner().invoke(main, command, env={"KB_DATABASE_URL": database})
         assert added.exit_code == 0, added.output
-    process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(built_kb)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(base + "api/health", process)
-        yield Desk(base, handler)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        smtp.stop()
+    with served_with_mail(built_kb, database, KB_MAIL_FROM="Help Centre <support@example.com>") as (base, mail):
+        yield Desk(base, mail)
 
 
 def test_contact_support_from_a_search_that_found_nothing_raises_a_ticket(desk: Desk, page) -> None:

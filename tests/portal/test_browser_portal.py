@@ -7,10 +7,7 @@ server in this process.
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +16,10 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from bridge.accounts.models import Contact, Organisation
 from bridge.db import make_engine, make_session_factory, upgrade_database
-from tests.conftest import free_port, wait_until_up
+from tests.served_bridge import served_with_mail
 from tests.tickets.smtp_recorder import RecordingHandler
 
 pytestmark = pytest.mark.browser
@@ -62,21 +58,8 @@ def portal(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                             products=["ledger"]))
         session.commit()
     engine.dispose()
-    handler = RecordingHandler()
-    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    port = free_port()
-    env = {**os.environ, "KB_DATABASE_URL": database, "KB_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"}
-    process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(built_kb)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(base + "api/health", process)
-        yield Portal(base, handler)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        smtp.stop()
+    with served_with_mail(built_kb, database) as (base, mail):
+        yield Portal(base, mail)
 
 
 def test_a_contact_signs_in_raises_follows_adds_to_and_closes_a_ticket(portal: Portal, browser, tmp_path: Path) -> None:
