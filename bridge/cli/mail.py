@@ -53,6 +53,10 @@ def ingest(source: BinaryIO, recipients: tuple[str, ...]) -> None:
                                              f"({type(error).__name__}); the mail server tries again later")
     except OSError as error:
         fail("kb mail ingest", EX_TEMPFAIL, f"cannot keep the unreadable message: {error}")
+    except Exception as error:  # a fault of ours: the email is stored (or not at all), so let the server retry
+        logging.getLogger(__name__).exception("kb mail ingest: could not handle the message")
+        fail("kb mail ingest", EX_TEMPFAIL, f"could not handle the message ({type(error).__name__}); "
+                                             "the mail server tries again later")
     finally:
         services.close()
     if isinstance(kept, Refused):
@@ -76,7 +80,13 @@ def poll(watch: bool) -> None:
         fail("kb mail poll", 2, f"KB_IMAP_URL: {error}")
 
     def handle(raw: bytes) -> Disposition:
-        return Disposition.REFUSED if isinstance(take(services, raw), Refused) else Disposition.HANDLED
+        try:
+            return Disposition.REFUSED if isinstance(take(services, raw), Refused) else Disposition.HANDLED
+        except SQLAlchemyError:
+            raise  # the database is down: the message stays in the mailbox for the next round
+        except Exception:  # a fault of ours with this one message: it is stored; set it aside, not block the rest
+            logging.getLogger(__name__).exception("kb mail poll: could not handle a message; moved to the refused folder")
+            return Disposition.REFUSED
 
     poller = Poller(mailbox, handle, handled_folder=settings.imap_handled_folder)
     try:

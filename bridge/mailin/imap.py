@@ -103,15 +103,17 @@ class Poller:
         return Round(counts[Disposition.HANDLED], counts[Disposition.REFUSED])
 
     def run(self, interval: float, stop: threading.Event) -> None:
-        """Poll every interval seconds until stop is set; while the mailbox is down, back off up to 5 minutes."""
+        """Poll every interval seconds until stop is set; while the mailbox (or the database) is down, back off up
+        to 5 minutes. A failed round leaves its messages where they were, for the next."""
         failures = 0
         while not stop.is_set():
             try:
                 done = self.poll_once()
-            except MAILBOX_ERRORS as error:
+            except Exception as error:  # the mailbox or the database gone: nothing was lost, the round is retried
                 failures += 1
                 wait = min(MAX_BACKOFF_SECONDS, interval * 2 ** min(failures, 10))
-                log.warning("mail poll: %s unavailable (%s); trying again in %.0f s", self._mailbox.describe(), error, wait)
+                log.warning("mail poll: round failed on %s (%s: %s); trying again in %.0f s",
+                            self._mailbox.describe(), type(error).__name__, error, wait)
             else:
                 failures, wait = 0, interval
                 if done.handled or done.refused:

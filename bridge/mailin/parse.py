@@ -19,7 +19,12 @@ from email.utils import getaddresses
 from email_validator import EmailNotValidError, validate_email
 
 MESSAGE_IDS = re.compile(r"<[^<>\s]{1,990}>")
+# A thread is looked up by its nearest Message-IDs only: a References field of thousands must not become
+# one query of thousands of parameters (SQLite allows 32,766).
+MAX_THREAD_IDS = 50
 NO_SUBJECT = "(no subject)"
+# The standard library's header parser takes seconds over a megabyte of header; real mail has a few kilobytes.
+MAX_HEADER_BYTES = 128 * 1024
 
 
 class Unreadable(ValueError):
@@ -47,8 +52,8 @@ class IncomingMail:
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
-        """The Message-IDs this one answers, nearest first: In-Reply-To, then References from the newest."""
-        return tuple(dict.fromkeys((*self.in_reply_to, *reversed(self.references))))
+        """The Message-IDs this one answers, nearest first: In-Reply-To, then References from the newest (at most 50)."""
+        return tuple(dict.fromkeys((*self.in_reply_to, *reversed(self.references))))[:MAX_THREAD_IDS]
 
 
 def read_mail(raw: bytes, *, max_bytes: int, envelope_recipients: tuple[str, ...] = ()) -> IncomingMail:
@@ -57,6 +62,9 @@ def read_mail(raw: bytes, *, max_bytes: int, envelope_recipients: tuple[str, ...
         raise TooLarge(f"the message is {len(raw):,} bytes; the desk takes at most {max_bytes:,} (KB_MAIL_MAX_MB)")
     if not raw.strip():
         raise Unreadable("the message is empty")
+    header_end = min((found for found in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if found >= 0), default=len(raw))
+    if header_end > MAX_HEADER_BYTES:
+        raise TooLarge(f"the header is {header_end:,} bytes; the desk reads at most {MAX_HEADER_BYTES:,}")
     try:
         message = BytesParser(policy=default).parsebytes(raw)
         assert isinstance(message, EmailMessage)

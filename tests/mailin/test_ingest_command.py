@@ -80,3 +80,10 @@ def test_the_raw_email_is_stored_before_anything_else(desk: Desk) -> None:
         stored = session.scalars(select(InboundMessage)).one()
         assert stored.raw == mail  # byte for byte as the mail server piped it
         assert (stored.status, stored.outcome) == ("handled", "ticket")
+
+
+def test_the_envelope_recipient_names_the_product(desk: Desk) -> None:
+    """Postfix passes ${original_recipient}: support+rota@ even when the To header says support@."""
+    result = ingest(desk.env, email(sender="bob@acme.example").as_bytes(), "--recipient", "support+rota@example.com")
+    assert result.returncode == 0, result.stderr
+    assert [ticket.product for ticket in desk.tickets()] == ["rota"]

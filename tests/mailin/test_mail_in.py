@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bridge.mailin.models import InboundMessage
+from bridge.mailin.parse import TooLarge
 from bridge.mailin.receive import Outcome
 from bridge.tickets.conversation import TicketMessage
 from bridge.tickets.lifecycle import change_status
@@ -265,3 +266,21 @@ def test_out_of_hours_the_acknowledgement_says_when_the_clock_starts(desk: Desk)
     [acknowledgement] = desk.send_mail()
     text = " ".join(acknowledgement.get_body(("plain",)).get_content().split())
     assert "outside office hours, so the clock starts when we open: Monday 14 December, 08:30 UK time" in text
+
+
+def test_a_long_thread_is_looked_up_by_its_nearest_messages(desk: Desk) -> None:
+    first = desk.receive(email())
+    [acknowledgement] = desk.send_mail()
+    older = " ".join(f"<old{n}@acme.example>" for n in range(2000))
+    reply = email(subject="Re: printing", text="Any news?", References=f"{older} {acknowledgement['Message-ID']}")
+
+    received = desk.receive(reply)
+
+    assert (received.outcome, received.reference) == (Outcome.MESSAGE, first.reference)
+
+
+def test_a_header_too_large_to_read_is_refused_before_parsing(desk: Desk) -> None:
+    raw = email(References=" ".join(f"<id{n}@acme.example>" for n in range(10_000))).as_bytes()
+    with pytest.raises(TooLarge, match="the header is"):
+        desk.receive(raw)
+    assert desk.tickets() == []
