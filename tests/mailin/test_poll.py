@@ -5,14 +5,15 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from bridge.cli.mail import Refused, take
 from bridge.mailin.imap import MAILBOX_ERRORS, Disposition, Mailbox, Poller
 from bridge.settings import PROJECT_ROOT
-from tests.conftest import eventually
-from tests.mailin.conftest import Desk, email
+from tests.conftest import eventually, wait_until_up
+from tests.mailin.conftest import Desk, email, free_port
 from tests.mailin.dovecot import Dovecot
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -77,3 +78,20 @@ def test_polling_continues_through_the_server_going_away_and_coming_back(desk: D
         stop.set()
         runner.join(timeout=30)
     assert not runner.is_alive()
+
+
+def test_kb_serve_polls_the_mailbox_beside_its_web_workers(desk: Desk, dovecot: Dovecot, built_kb: Path) -> None:
+    port = free_port()
+    env = {**os.environ, **desk.env, "KB_BUILD_DIR": str(built_kb), "KB_IMAP_URL": dovecot.url,
+           "KB_IMAP_POLL_SECONDS": "1", "PORT": str(port)}
+    serve = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--workers", "1"], env=env, cwd=PROJECT_ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/api/health", serve)
+        dovecot.deliver(email(subject="Sent while the bridge runs").as_bytes())
+        tickets = eventually(desk.tickets, lambda tickets: len(tickets) == 1, seconds=60)
+        assert [ticket.subject for ticket in tickets] == ["Sent while the bridge runs"]
+        assert eventually(lambda: dovecot.count("kb-handled"), lambda moved: moved == 1) == 1
+    finally:
+        serve.terminate()
+        assert serve.wait(timeout=60) == 0
