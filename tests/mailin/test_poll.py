@@ -95,3 +95,15 @@ def test_kb_serve_polls_the_mailbox_beside_its_web_workers(desk: Desk, dovecot: 
     finally:
         serve.terminate()
         assert serve.wait(timeout=60) == 0
+
+
+def test_with_the_database_down_a_poll_leaves_the_mail_in_the_mailbox(desk: Desk, dovecot: Dovecot) -> None:
+    dovecot.deliver(email().as_bytes())
+    down = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test?connect_timeout=2"
+
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", "mail", "poll"], capture_output=True, text=True,
+                            env={**os.environ, **desk.env, "KB_IMAP_URL": dovecot.url, "KB_DATABASE_URL": down},
+                            cwd=PROJECT_ROOT, timeout=120)
+
+    assert result.returncode == 1 and "the messages stay in the mailbox" in result.stderr
+    assert (dovecot.count("INBOX"), dovecot.count("kb-handled")) == (1, 0)
