@@ -19,6 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from bridge.sqlite_writers import WRITERS_SUFFIX, connection_class
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -94,11 +96,14 @@ def upgrade_database(url: str) -> None:
 
 
 def _sqlite_engine(url: URL) -> Engine:
-    """WAL lets readers work while one process writes; busy_timeout makes writers queue instead of failing."""
+    """WAL lets readers work while one process writes; writers of a database file queue for their turn
+    (bridge/sqlite_writers.py), and busy_timeout makes any other writer wait instead of failing."""
     database = url.database
+    connect_args = {}
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+        connect_args["factory"] = connection_class(Path(f"{database}{WRITERS_SUFFIX}"))
+    engine = create_engine(url, connect_args=connect_args)
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
 
