@@ -28,6 +28,7 @@ OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
     ("/api/session", "POST", GenerationMode.POSITIVE), ("/api/me", "GET", GenerationMode.POSITIVE),
     ("/api/tickets", "GET", GenerationMode.POSITIVE), ("/api/tickets/{reference}", "GET", GenerationMode.POSITIVE),
     ("/api/tickets/{reference}/messages", "POST", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/follow-up", "POST", GenerationMode.POSITIVE),
     ("/api/credits", "GET", GenerationMode.POSITIVE),
     ("/api/tickets/{reference}/assessment", "POST", GenerationMode.POSITIVE),
     ("/api/tickets/{reference}/approval", "POST", GenerationMode.POSITIVE),
@@ -49,7 +50,7 @@ def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb:
                                       "/api/tickets/{reference}/close", "/api/credits",
                                       "/api/tickets/{reference}/assessment", "/api/tickets/{reference}/approval",
                                       "/api/tickets/{reference}/release", "/api/tickets/{reference}/split",
-                                      "/api/tickets/{reference}/needs-article"}
+                                      "/api/tickets/{reference}/needs-article", "/api/tickets/{reference}/follow-up"}
     new_ticket = document["components"]["schemas"]["NewTicket"]
     assert new_ticket["properties"]["product"]["enum"] == ["support", "ledger", "rota"]
     assert new_ticket["properties"]["subject"]["maxLength"] == 200

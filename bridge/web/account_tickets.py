@@ -11,11 +11,12 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
-
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, send_file, url_for
 from sqlalchemy import and_, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bridge.accounts.access import may_work_on, may_write, ticket_for, visible_tickets
+from bridge.accounts.actors import Actor, actors_for_customer
 from bridge.accounts.identity import Account
 from bridge.desk.actions import customer_close, customer_message
 from bridge.desk.queue import containing_words
@@ -31,7 +32,8 @@ from bridge.tickets.conversation import (
     public_messages,
 )
 from bridge.tickets.lifecycle import TransitionRefused, allowed_next, history
-from bridge.tickets.models import Ticket
+from bridge.tickets.models import Ticket, TicketEvent
+from bridge.tickets.service import Receipt
 from bridge.tickets.status import TicketStatus
 from bridge.tickets.times import local_time
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
@@ -40,7 +42,7 @@ from bridge.web.signed_in import signed_in_account
 from bridge.web.context import db_session, services
 from bridge.web.desk import queue_json
 from bridge.web.desk_api import staff_detail, staff_message
-from bridge.web.errors import ApiError, is_api_request
+from bridge.web.errors import ApiError, api_error, is_api_request, json_error
 from bridge.web.json_body import json_object
 from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page
 
@@ -48,6 +50,7 @@ bp = Blueprint("account_tickets", __name__)
 
 STATUSES = frozenset(status.value for status in TicketStatus)
 CLOSED = "This ticket is closed and takes no more messages. Raise a follow-up ticket instead."
+STILL_OPEN = "This ticket is still open: add information to it instead of raising a follow-up."
 STAFF = "Staff answer tickets from the review board, not from the customer's page."
 INTERNAL = "Internal notes are written by the support team; send your message without \"internal\"."
 # The history a customer reads: what happened to their ticket, not the board's working (notes, assignments).
@@ -106,7 +109,7 @@ def show_json(reference: str):
     """The customer's view; staff who work on the ticket get the board's (bridge/web/desk_api.py), notes and all."""
     account = signed_in_account()
     ticket = visible_ticket(account, reference)
-    return jsonify(staff_detail(ticket) if may_work_on(account, ticket) else detail(ticket))
+    return jsonify(staff_detail(ticket) if may_work_on(account, ticket) else detail(account, ticket))
 
 
 @bp.get("/account/tickets/<reference>/attachments/<int:attachment_id>")
@@ -198,9 +201,7 @@ def close_page(reference: str):
 
 @bp.post("/api/tickets/<reference>/close")
 def close_json(reference: str):
-    body = json_object()
-    account = signed_in_account()
-    ticket = writable_ticket(account, reference)
+    body, account, ticket = json_write(reference)
     try:
         _close(account, ticket, body.get("rating"), body.get("comment"))
     except ConversationRefused as refused:
@@ -208,7 +209,7 @@ def close_json(reference: str):
     except TransitionRefused as refused:
         raise ApiError(409, "cannot_close", f"{ticket.reference} cannot be closed now: {refused}") from refused
     db_session().commit()
-    return jsonify(detail(ticket)), 200
+    return jsonify(detail(account, ticket)), 200
 
 
 def _close(account: Account, ticket: Ticket, rating: object, comment: object) -> None:
@@ -218,23 +219,53 @@ def _close(account: Account, ticket: Ticket, rating: object, comment: object) ->
 
 @bp.post("/account/tickets/<reference>/follow-up")
 def follow_up(reference: str):
-    """A new ticket for a closed one, raised by the customer with the same product, type and priority."""
     account = signed_in_account()
     ticket = writable_ticket(account, reference)
     description = request.form.get("description", "")
     if not csrf.form_token_is_valid(request.form.get("csrf_token")):
         return ticket_page(account, ticket, follow_up=description, notice=EXPIRED, status=400)
-    subject = f"Follow-up to {ticket.reference}: {ticket.subject}"[: MAX_LENGTHS["subject"]]
+    if ticket.status != TicketStatus.CLOSED:
+        return ticket_page(account, ticket, notice=STILL_OPEN, status=409)
     try:
-        receipt = get_desk().submit(db_session(), {
-            "email": account.email, "name": account.name, "product": ticket.product, "subject": subject,
-            "description": description, "request_type": ticket.request_type, "priority": ticket.priority})
+        receipt = _follow_up(account, ticket, description)
     except InvalidSubmission as invalid:
         return ticket_page(account, ticket, follow_up=description, errors=invalid.fields, status=400)
-    new = get_desk().find(db_session(), receipt.reference)
-    new.follows_up = ticket.id
     db_session().commit()
-    return redirect(url_for(".show_page", reference=new.reference), 303)
+    return redirect(url_for(".show_page", reference=receipt.reference), 303)
+
+
+@bp.post("/api/tickets/<reference>/follow-up")
+def follow_up_json(reference: str):
+    body, account, ticket = json_write(reference)
+    if ticket.status != TicketStatus.CLOSED:
+        raise ApiError(409, "ticket_open", f"{ticket.reference}: {STILL_OPEN}")
+    try:
+        receipt = _follow_up(account, ticket, body.get("description"))
+    except InvalidSubmission as invalid:
+        raise ApiError(400, "invalid_follow_up", invalid.summary, invalid.fields) from invalid
+    db_session().commit()
+    return jsonify({**receipt.as_json(), "follows_up": ticket.reference}), 201
+
+
+def _follow_up(account: Account, ticket: Ticket, description: object) -> Receipt:
+    """A new ticket for a closed one, raised by the account with the same product, type and priority, linking back."""
+    subject = f"Follow-up to {ticket.reference}: {ticket.subject}"[: MAX_LENGTHS["subject"]]
+    receipt = get_desk().submit(db_session(), {
+        "email": account.email, "name": account.name, "product": ticket.product, "subject": subject,
+        "description": description, "request_type": ticket.request_type, "priority": ticket.priority})
+    get_desk().find(db_session(), receipt.reference).follows_up = ticket.id
+    return receipt
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    """Files over the whole request's limit: werkzeug refuses them before the view can name the field,
+    so the customer gets a page in the site's look with the limits and the way back to their ticket."""
+    if is_api_request():
+        return json_error(api_error(error))
+    reference = (request.view_args or {}).get("reference", "")
+    return page("Files too large", "account/too_large.html", status=413, reference=reference,
+                limits={"files": MAX_ATTACHMENTS, "mb": services().settings.attachment_max_mb})
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -257,6 +288,14 @@ def writable_ticket(account: Account, reference: str) -> Ticket:
     return ticket
 
 
+def json_write(reference: str) -> tuple[dict[str, Any], Account, Ticket]:
+    """A customer's JSON write: its body (read first, so a bad body is a 400 whoever sends it), who sends it,
+    and the ticket they may write to."""
+    body = json_object()
+    account = signed_in_account()
+    return body, account, writable_ticket(account, reference)
+
+
 def summary(ticket: Ticket) -> dict[str, Any]:
     return {
         "reference": ticket.reference, "subject": ticket.subject, "status": ticket.status,
@@ -266,7 +305,7 @@ def summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def detail(ticket: Ticket) -> dict[str, Any]:
+def detail(account: Account, ticket: Ticket) -> dict[str, Any]:
     """`GET /api/tickets/<REF>`: the summary, the sign-off, the conversation (the description first), the history."""
     session = db_session()
     follows = session.get(Ticket, ticket.follows_up) if ticket.follows_up else None
@@ -282,9 +321,16 @@ def detail(ticket: Ticket) -> dict[str, Any]:
                       "created_at": ticket.created_at.isoformat(), "attachments": []},
                      *(message_json(ticket, message) for message in public_messages(session, ticket))],
         "history": [{"at": event.at.isoformat(), "kind": event.kind, "from_status": event.from_status,
-                     "to_status": event.to_status} for event in history(session, ticket)
-                    if event.kind in CUSTOMER_EVENTS],
+                     "to_status": event.to_status, "by": by.as_json()} for event, by in customer_history(account, ticket)],
     }
+
+
+def customer_history(account: Account, ticket: Ticket) -> list[tuple[TicketEvent, Actor]]:
+    """The events a customer reads, each with who made it, told for this reader (bridge/accounts/actors.py)."""
+    session = db_session()
+    events = [event for event in history(session, ticket) if event.kind in CUSTOMER_EVENTS]
+    told = actors_for_customer(session, ticket, account.email, (event.actor for event in events))
+    return [(event, told[event.actor.lower()]) for event in events]
 
 
 def message_json(ticket: Ticket, message: TicketMessage) -> dict[str, Any]:
@@ -305,7 +351,7 @@ def ticket_page(account: Account, ticket: Ticket, *, body: str = "", follow_up: 
     follows = session.get(Ticket, ticket.follows_up) if ticket.follows_up else None
     return page(f"{ticket.reference}: {ticket.subject}", "account/ticket.html", status=status, ticket=ticket,
                 label=TicketStatus(ticket.status).label, messages=public_messages(session, ticket),
-                events=history(session, ticket), follows=follows, writable=may_write(account, ticket),
+                events=customer_history(account, ticket), follows=follows, writable=may_write(account, ticket),
                 closeable=closeable, body=body, follow_up=follow_up, errors=errors or {}, notice=notice,
                 limits={"body": MAX_BODY, "comment": MAX_COMMENT, "files": MAX_ATTACHMENTS,
                         "mb": services().settings.attachment_max_mb},

@@ -52,6 +52,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if is_api_request():
-            code = (error.name or "error").lower().replace(" ", "_")
-            return json_error(ApiError(error.code or 500, code, error.description or code))
+            return json_error(api_error(error))
         return html_error(error)
+
+
+def api_error(error: HTTPException) -> ApiError:
+    """Werkzeug's error as the API tells it: its name as the code (`request_entity_too_large`)."""
+    code = (error.name or "error").lower().replace(" ", "_")
+    return ApiError(error.code or 500, code, error.description or code)

@@ -33,6 +33,11 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+# Who made a change, as a customer may read it (bridge/accounts/actors.py): staff are named only as the team.
+BY = {"type": "object", "required": ["role", "name", "you"], "properties": {
+    "role": {"enum": ["customer", "staff", "system"]},
+    "name": {**NULLABLE_TEXT, "description": "A customer's name; null for staff and for the bridge itself"},
+    "you": {"type": "boolean", "description": "Whether it was the signed-in account"}}}
 SIGNED_OUT = error("not_signed_in: sign in first (POST /api/session)")
 NOT_FOUND = error("not_found: no such ticket, or not one this account may see (the two are the same answer)")
 REFERENCE = [{"name": "reference", "in": "path", "required": True, "schema": TEXT}]
@@ -88,6 +93,19 @@ def account_paths(email: dict[str, Any]) -> dict[str, Any]:
             "responses": {"200": answer(ref("TicketDetail"), "Closed"), "400": error("invalid_close (error.fields)"),
                           "401": SIGNED_OUT, "403": STAFF, "404": NOT_FOUND,
                           "409": error("cannot_close: the ticket is already closed"),
+                          "415": error("unsupported_media_type: send application/json")},
+        }},
+        "/api/tickets/{reference}/follow-up": {"post": {
+            "summary": "Raise a follow-up to a closed ticket: a new ticket with its product, type and priority",
+            "description": "Raised as the signed-in account, with the subject \"Follow-up to REF: ...\"; the "
+                           "answer is the new ticket's receipt, as from POST /api/tickets, with follows_up.",
+            "parameters": REFERENCE,
+            "requestBody": _body({"type": "object", "required": ["description"], "properties": {
+                "description": {"type": "string", "minLength": 1, "maxLength": MAX_BODY}}}),
+            "responses": {"201": answer(ref("FollowUp"), "Raised"),
+                          "400": error("invalid_follow_up (error.fields.description)"),
+                          "401": SIGNED_OUT, "403": STAFF, "404": NOT_FOUND,
+                          "409": error("ticket_open: add information to the ticket instead"),
                           "415": error("unsupported_media_type: send application/json")},
         }},
     }
@@ -165,6 +183,8 @@ def account_schemas() -> dict[str, Any]:
         },
         "TicketSummary": {"type": "object", "required": list(summary_properties),
                           "properties": {**summary_properties, **queue_properties}},
+        "FollowUp": {"allOf": [ref("TicketCreated"), {"type": "object", "required": ["follows_up"], "properties": {
+            "follows_up": {**TEXT, "description": "The reference of the closed ticket this one follows up"}}}]},
         "Message": {
             "type": "object",
             "required": ["author", "body", "created_at", "attachments"],
@@ -191,8 +211,9 @@ def account_schemas() -> dict[str, Any]:
                 "follows_up": {**NULLABLE_TEXT, "description": "The reference of the closed ticket this one follows up"},
                 "messages": {"type": "array", "items": ref("Message")},
                 "history": {"type": "array", "items": {
-                    "type": "object", "required": ["at", "kind", "from_status", "to_status"],
-                    "properties": {"at": TIME, "kind": TEXT, "from_status": NULLABLE_TEXT, "to_status": NULLABLE_TEXT}}},
+                    "type": "object", "required": ["at", "kind", "from_status", "to_status", "by"],
+                    "properties": {"at": TIME, "kind": TEXT, "from_status": NULLABLE_TEXT, "to_status": NULLABLE_TEXT,
+                                   "by": BY}}},
             },
         },
     }

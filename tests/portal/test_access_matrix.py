@@ -135,6 +135,18 @@ def test_every_route_answers_as_the_rules_say(desk: tuple[Flask, dict[str, str]]
                 closed.setdefault(word, email)
     assert closed == {word: next(email for email in CUSTOMERS if word in CUSTOMERS[email]) for word in TICKETS}
 
+    # Following a closed ticket up: every customer who may see it may; staff get a 403, anyone else a 404.
+    for email, client in clients.items():
+        for word, reference in references.items():
+            sees, customer = word in visible[email], email in CUSTOMERS
+            answer = client.post(f"/api/tickets/{reference}/follow-up", json={"description": f"Again, {email}"})
+            page = client.post(f"/account/tickets/{reference}/follow-up",
+                               data={"csrf_token": token(client), "description": f"Again, {email}"}).status_code
+            assert (answer.status_code, page) == (
+                ((201, 303) if customer else (403, 403)) if sees else (404, 404)), (email, word)
+            if answer.status_code == 201:
+                assert answer.get_json()["follows_up"] == reference
+
 
 def test_the_board_works_only_on_its_boards_tickets(desk: tuple[Flask, dict[str, str]]) -> None:
     """Every desk route: staff on the ticket's board (or an admin) may; a customer who sees it gets a 403;
