@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bridge.accounts.access import board_tickets
 from bridge.accounts.identity import Account
@@ -159,7 +159,9 @@ def queue_tickets(session: Session, account: Account, filters: QueueFilters, now
                offset: int) -> tuple[list[Ticket], bool]:
     """One page of the queue, in order, and whether more follow it."""
     ids = list(session.scalars(board_queue(account, filters, now).offset(offset).limit(limit + 1)))
-    found = {ticket.id: ticket for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ids[:limit])))}
+    # A row never shows the description, the longest column: it is read only if something asks for it.
+    page = select(Ticket).where(Ticket.id.in_(ids[:limit])).options(defer(Ticket.description))
+    found = {ticket.id: ticket for ticket in session.scalars(page)}
     return [found[i] for i in ids[:limit] if i in found], len(ids) > limit
 
 

@@ -41,6 +41,9 @@ class BusinessCalendar:
         self.office_hours = tuple(office_hours)
         self.public_holidays = public_holidays
         self._closed_by_year: dict[int, frozenset[dt.date]] = {}
+        # Each date's window, worked out once: the board's queue asks for the business time left on
+        # every row of every page, walking the same few weeks of dates each time.
+        self._windows: dict[dt.date, Window | None] = {}
 
     @classmethod
     def from_policy(cls, policy: SupportPolicy) -> BusinessCalendar:
@@ -53,6 +56,11 @@ class BusinessCalendar:
 
     def window(self, day: dt.date) -> Window | None:
         """The opening and closing instants (UTC) of this local date, or None if the desk is shut all day."""
+        if day not in self._windows:
+            self._windows[day] = self._window(day)
+        return self._windows[day]
+
+    def _window(self, day: dt.date) -> Window | None:
         hours = self.office_hours[day.weekday()]
         if hours is None or day in self._closed_days(day.year):
             return None
