@@ -4,7 +4,7 @@ SQLite lets one transaction write at a time. A writer that finds the write lock 
 and tries again, sleeping longer each time (up to 100 ms a try: SQLite's busy handler), so
 under steady load the writer that has waited longest tries least often and newcomers overtake
 it. With 8 clients raising tickets, some waited seconds for a lock that is held for milliseconds
-at a time (decision 0005, benchmarks/RESULTS.md). So each connection to a database file first
+at a time (decision 0006, benchmarks/RESULTS.md). So each connection to a database file first
 takes an exclusive flock on a file beside it (`kb.sqlite3.writers`), a blocking call that the
 kernel ends as soon as the lock is free, and keeps it until its transaction ends; SQLite's own
 lock is then free when asked for. Readers never wait here (WAL lets them read meanwhile).
