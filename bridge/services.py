@@ -29,6 +29,8 @@ from bridge.tickets.policy import SupportPolicy, load_policy
 
 if TYPE_CHECKING:
     from bridge.credits.assessment import CreditDesk
+    from bridge.credits.mail import CustomerMail
+    from bridge.credits.quotes import QuoteDesk
     from bridge.search.index_reader import IndexUnavailable, SearchIndex
     from bridge.mailin.receive import MailDesk
     from bridge.searchlog.recorder import SearchLog
@@ -71,6 +73,7 @@ class Services:
         self._index: SearchIndex | IndexUnavailable | None = None
         self._desk: TicketDesk | None = None
         self._credits: CreditDesk | None = None
+        self._quotes: QuoteDesk | None = None
         self._mail_desk: MailDesk | None = None
         self._search_log: SearchLog | None = None
 
@@ -153,7 +156,6 @@ class Services:
     def credits(self) -> CreditDesk | None:
         """The credits desk, or None when the policy does not charge credits."""
         from bridge.credits.assessment import CreditDesk
-        from bridge.credits.mail import CreditMail
         from bridge.tickets.business_time import BusinessCalendar
 
         if self.policy.credits is None:
@@ -161,8 +163,23 @@ class Services:
         with self._lock:
             if self._credits is None:
                 self._credits = CreditDesk(self.policy.credits, BusinessCalendar.from_policy(self.policy),
-                                           CreditMail(sender=self.settings.mail_from, site_url=self.settings.public_url))
+                                           self._customer_mail())
             return self._credits
+
+    def quotes(self) -> QuoteDesk:
+        """Quotes for work outside the agreement (new requirements, out-of-hours cover), on every desk."""
+        from bridge.credits.quotes import QuoteDesk
+        from bridge.tickets.business_time import BusinessCalendar
+
+        with self._lock:
+            if self._quotes is None:
+                self._quotes = QuoteDesk(BusinessCalendar.from_policy(self.policy), self._customer_mail())
+            return self._quotes
+
+    def _customer_mail(self) -> CustomerMail:
+        from bridge.credits.mail import CustomerMail
+
+        return CustomerMail(sender=self.settings.mail_from, site_url=self.settings.public_url)
 
     def mail_desk(self) -> MailDesk:
         """The handler for email to the support address (`kb mail ingest`, `kb mail poll`)."""

@@ -17,8 +17,18 @@ from tests.ticket_web_fixtures import bridge_app, close_app
 def api_schema(built_kb: Path, database_file: str, tmp_path: Path) -> Iterator[schemathesis.BaseSchema]:
     """The bridge with its rate limit off (schemathesis sends hundreds of tickets), loaded through its own document."""
     app = bridge_app(built_kb, database_file, tmp_path)
-    yield schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    yield without_cover_requests(schemathesis.openapi.from_wsgi("/api/openapi.json", app))
     close_app(app)
+
+
+def without_cover_requests(schema: schemathesis.BaseSchema) -> schemathesis.BaseSchema:
+    """Leave out tickets asking for out-of-hours cover: whether a time may be asked for depends on the clock (the
+    notice) and the office hours, which a schema cannot say (tests/credits/test_quotes.py covers them)."""
+    @schema.hook
+    def filter_body(context, body) -> bool:
+        return not (isinstance(body, dict) and body.get("cover_from") is not None)
+
+    return schema
 
 
 OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
@@ -35,7 +45,8 @@ OPERATIONS = [("/api/search", "GET", mode) for mode in GenerationMode] + [
     ("/api/tickets/{reference}", "PATCH", GenerationMode.POSITIVE),
     ("/api/tickets/{reference}/release", "POST", GenerationMode.POSITIVE),
     ("/api/tickets/{reference}/split", "POST", GenerationMode.POSITIVE),
-    ("/api/tickets/{reference}/needs-article", "POST", GenerationMode.POSITIVE)]
+    ("/api/tickets/{reference}/needs-article", "POST", GenerationMode.POSITIVE),
+    ("/api/tickets/{reference}/quote", "POST", GenerationMode.POSITIVE)]
 
 
 def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb: Path, database_file: str,
@@ -50,7 +61,8 @@ def test_the_document_describes_the_endpoints_with_the_policys_choices(built_kb:
                                       "/api/tickets/{reference}/close", "/api/credits",
                                       "/api/tickets/{reference}/assessment", "/api/tickets/{reference}/approval",
                                       "/api/tickets/{reference}/release", "/api/tickets/{reference}/split",
-                                      "/api/tickets/{reference}/needs-article", "/api/tickets/{reference}/follow-up"}
+                                      "/api/tickets/{reference}/needs-article", "/api/tickets/{reference}/follow-up",
+                                      "/api/tickets/{reference}/quote"}
     new_ticket = document["components"]["schemas"]["NewTicket"]
     assert new_ticket["properties"]["product"]["enum"] == ["support", "ledger", "rota"]
     assert new_ticket["properties"]["subject"]["maxLength"] == 200

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bridge.accounts.models import Organisation
 from bridge.credits.ledger import EntryKind, balance, charged_for, lock_organisation, record
-from bridge.credits.mail import CreditMail, packages_offered
+from bridge.credits.mail import CustomerMail, packages_offered
 from bridge.credits.models import CreditEntry, TicketAssessment
 from bridge.desk.targets import after_status_change
 from bridge.tickets.business_time import BusinessCalendar
@@ -63,7 +63,7 @@ class Charging:
 class CreditDesk:
     """The credits desk's rules over the ledger, wired once per process (bridge.services) from the policy."""
 
-    def __init__(self, terms: CreditTerms, calendar: BusinessCalendar, mail: CreditMail) -> None:
+    def __init__(self, terms: CreditTerms, calendar: BusinessCalendar, mail: CustomerMail) -> None:
         self.terms = terms
         self.calendar = calendar
         self.mail = mail

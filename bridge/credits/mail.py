@@ -22,7 +22,7 @@ FOLLOW = "Your request's page (sign in with this email address when asked):"
 
 
 @dataclass(frozen=True)
-class CreditMail:
+class CustomerMail:
     """Who credit mail comes from and where its links point (the desk's MailSettings, without the ticket desk)."""
 
     sender: str

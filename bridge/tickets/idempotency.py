@@ -51,7 +51,7 @@ class Claim:
             raise InvalidKey(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters, such as a UUID")
         digest = hashlib.sha256(f"{submission.ticket.email.casefold()}\n{key}".encode()).hexdigest()
         submitted = json.dumps([dataclasses.asdict(submission.ticket), submission.suggestions_shown],
-                               sort_keys=True, ensure_ascii=False, default=list)
+                               sort_keys=True, ensure_ascii=False, default=_plain)
         return cls(key_digest=digest, fingerprint=hashlib.sha256(submitted.encode()).hexdigest())
 
     def earlier_ticket(self, session: Session, now: datetime) -> Ticket | None:
@@ -75,3 +75,8 @@ class Claim:
         session.add(IdempotencyKey(key_digest=self.key_digest, fingerprint=self.fingerprint, ticket_id=ticket.id,
                                    created_at=now))
         session.flush()
+
+
+def _plain(value: object) -> object:
+    """JSON for what a submission holds besides JSON's own types: times (out-of-hours cover) and tuples."""
+    return value.isoformat() if isinstance(value, datetime) else list(value)  # type: ignore[call-overload]

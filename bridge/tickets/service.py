@@ -193,13 +193,15 @@ class TicketDesk:
     def support(self) -> dict[str, Any]:
         return public_support(self.policy, self.products)
 
-    def validate(self, data: object, products: Collection[str] | None = None) -> Submission:
+    def validate(self, data: object, products: Collection[str] | None = None, now: datetime | None = None) -> Submission:
         """Check a submission without storing it; raises InvalidSubmission naming every bad field.
 
-        products narrows the desk's products to those this customer may name (a signed-in contact's).
+        products narrows the desk's products to those this customer may name (a signed-in contact's);
+        now is when it is sent, which out-of-hours cover must be asked for ahead of.
         """
         keys = [product.key for product in self.products if products is None or product.key in products]
-        return validate_submission(data, policy=self.policy, product_keys=keys, smtputf8=self.mail.smtputf8)
+        return validate_submission(data, policy=self.policy, product_keys=keys, smtputf8=self.mail.smtputf8,
+                                   now=now or self._clock())
 
     def submit(self, session: Session, data: object, *, idempotency_key: str | None = None,
                products: Collection[str] | None = None, now: datetime | None = None, acknowledge: bool = True,
@@ -214,8 +216,8 @@ class TicketDesk:
         A ticket raised by mail answers the customer's message (in_reply_to, so their mail client
         threads the two), and is stored without an acknowledgement past the per-address limit.
         """
-        submission = self.validate(data, products)
         moment = now or self._clock()
+        submission = self.validate(data, products, moment)
         claim = None if idempotency_key is None else Claim.of(idempotency_key, submission)
         if claim is not None and (earlier := claim.earlier_ticket(session, moment)) is not None:
             return dataclasses.replace(self.receipt(earlier), replayed=True)

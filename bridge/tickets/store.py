@@ -39,6 +39,7 @@ class NewTicket:
     request_type: str
     priority: str
     credit_consent: str | None = None  # "agree" or "quote_first" on a desk that charges credits
+    cover_from: datetime | None = None  # out-of-hours cover asked for from then (quoted before it is agreed)
     query: str | None = None
     page: str | None = None
     suggested_articles: Sequence[Mapping[str, str]] = ()
@@ -66,6 +67,7 @@ def new_ticket(draft: NewTicket, *, covered: bool, acknowledge_by: datetime, res
         covered=covered,
         priority=draft.priority,
         credit_consent=draft.credit_consent,
+        cover_from=draft.cover_from,
         query=draft.query,
         page=draft.page,
         suggested_articles=[{"title": article["title"], "url": article["url"]} for article in draft.suggested_articles],

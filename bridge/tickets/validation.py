@@ -10,13 +10,16 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 from bridge.notify.headers import ENCODED_WORD
+from bridge.tickets.business_time import BusinessCalendar
 from bridge.tickets.policy import SupportPolicy
 from bridge.tickets.store import NewTicket
+from bridge.tickets.times import local_time
 
 MAX_LENGTHS = {"email": 254, "name": 200, "subject": 200, "description": 10_000, "query": 500, "page": 1000}
 MAX_SUGGESTED_ARTICLES = 10
@@ -39,7 +42,8 @@ OPTIONAL_TEXT = ("query", "page")
 HEADER_FIELDS = ("name", "subject")
 # In the form's order, which is also the order problems are reported in.
 FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "credit_consent",
-          *OPTIONAL_TEXT, "suggested_articles")
+          "cover_from", *OPTIONAL_TEXT, "suggested_articles")
+MAX_COVER_FROM = 40
 
 # Line and paragraph separators count as control characters: in a subject they would break a mail header line.
 _LINE_BREAKS = {"\u2028", "\u2029"}
@@ -64,7 +68,7 @@ class Submission:
 
 
 def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Collection[str],
-                        smtputf8: bool = True) -> Submission:
+                        smtputf8: bool = True, now: datetime | None = None) -> Submission:
     """A NewTicket from untrusted data (parsed JSON or form fields), or InvalidSubmission naming every bad field.
 
     smtputf8 is whether our mail can reach an address with a non-ASCII local part (josé@...):
@@ -82,6 +86,7 @@ def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Co
     request_type = checker.choice("request_type", [rt.key for rt in policy.request_types])
     priority = checker.choice("priority", [p.key for p in policy.priorities], default=policy.default_priority.key)
     consent = checker.credit_consent(charges_credits=policy.credits is not None)
+    cover_from = checker.cover_from(policy, now)
     query = checker.text("query")
     page = checker.site_path("page", checker.text("page"))
     articles = checker.articles("suggested_articles")
@@ -90,7 +95,8 @@ def validate_submission(data: object, *, policy: SupportPolicy, product_keys: Co
         raise InvalidSubmission(dict(sorted(checker.problems.items(), key=lambda item: order.get(item[0], len(order)))))
     ticket = NewTicket(
         email=email, name=text["name"], product=product, subject=text["subject"], description=text["description"],
-        request_type=request_type, priority=priority, credit_consent=consent, query=query or None, page=page or None,
+        request_type=request_type, priority=priority, credit_consent=consent, cover_from=cover_from, query=query or None,
+        page=page or None,
         suggested_articles=tuple(articles or ()),
     )
     return Submission(ticket=ticket, suggestions_shown=articles is not None)
@@ -193,6 +199,31 @@ class _Checker:
         if self.data.get("credit_consent") is not None:
             self.fail("credit_consent", "this desk does not charge credits: leave it out")
         return None
+
+    def cover_from(self, policy: SupportPolicy, now: datetime | None) -> datetime | None:
+        """When out-of-hours cover should start: outside office hours, with the notice the policy asks (from now)."""
+        value = self.data.get("cover_from")
+        if value is None or value == "":
+            return None
+        if policy.out_of_hours is None:
+            self.fail("cover_from", "this desk offers no out-of-hours cover: leave it out")
+            return None
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= MAX_COVER_FROM else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            self.fail("cover_from", "must be a date and time such as 2026-12-12T09:00 (the desk's local time)")
+            return None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=policy.timezone)
+        window = BusinessCalendar.from_policy(policy).window(moment.astimezone(policy.timezone).date())
+        notice = timedelta(hours=policy.out_of_hours.notice_hours)
+        if window is not None and window[0] <= moment < window[1]:
+            self.fail("cover_from", "is within office hours: out-of-hours cover is for evenings, weekends and holidays")
+        elif now is not None and moment < now + notice:
+            self.fail("cover_from", f"needs {policy.out_of_hours.notice_hours:g} hours' notice: the earliest is "
+                                    f"{local_time(now + notice, policy.timezone, year=True)}")
+        return moment
 
     def site_path(self, name: str, value: str) -> str:
         problem = site_path_problem(value, MAX_LENGTHS[name]) if value and name not in self.problems else None

@@ -1,16 +1,19 @@
-"""Credits on the web: the contact's statement, the board's assessment, the customer's approval, as pages and JSON.
+"""Credits and quotes on the web: the contact's statement, the board's assessment and quotes, the customer's
+approval, as pages and JSON.
 
 Every ticket route finds its ticket through bridge.accounts.access: assessing is for staff on the
 ticket's product board (anyone else gets the 404 a missing ticket gets), approving for the
-customers who may write on it. JSON writes need `Content-Type: application/json` (a cross-site
+customers who may write on it; quotes for work outside the agreement work the same way on every
+desk. JSON writes need `Content-Type: application/json` (a cross-site
 page cannot send it without a preflight the bridge never grants); form posts carry the CSRF
-token. On a desk whose policy does not charge credits every route here is a 404. The rules live
+token. On a desk whose policy does not charge credits the credits routes are a 404. The rules live
 in bridge.credits.assessment; views only translate.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, url_for
 
@@ -18,6 +21,7 @@ from bridge.accounts.access import credits_organisation, may_assess, may_write
 from bridge.accounts.identity import Account
 from bridge.credits.assessment import CreditDesk, CreditsRefused
 from bridge.credits.ledger import balance, statement
+from bridge.credits.quotes import QuoteTerms, latest_quote, open_quote, quote_json, quote_reason
 from bridge.tickets.lifecycle import TransitionRefused
 from bridge.tickets.models import Ticket
 from bridge.tickets.times import local_time
@@ -32,6 +36,7 @@ from bridge.web.tickets import EXPIRED, page
 bp = Blueprint("credits", __name__)
 
 MAX_NOTE = 2000
+Answer = TypeVar("Answer")
 
 
 def init_app(app: Flask) -> None:
@@ -89,19 +94,9 @@ def assess_json(reference: str):
 def assess_page(reference: str):
     account = signed_in_account()
     ticket = staff_ticket(account, reference)
-    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
-        return ticket_page(account, ticket, notice=EXPIRED, status=400)
-    try:
-        credit_desk().assess(db_session(), ticket, request.form.get("category"), now=services().clock(),
-                             note=_note(request.form.get("note", "").strip() or None), actor=account.email)
-    except CreditsRefused as refused:
-        db_session().rollback()
-        return _refused_page(account, ticket, refused)
-    except (ApiError, TransitionRefused) as refused:
-        db_session().rollback()
-        return ticket_page(account, ticket, notice=f"Not assessed: {refused}", status=409)
-    db_session().commit()
-    return redirect(url_for("account_tickets.show_page", reference=ticket.reference, _anchor="kb-credits"), 303)
+    return _form_action(account, ticket, lambda: credit_desk().assess(
+        db_session(), ticket, request.form.get("category"), note=_note(request.form.get("note", "").strip() or None),
+        actor=account.email, now=services().clock()))
 
 
 # --- the customer's approval ----------------------------------------------------------------------------
@@ -115,43 +110,86 @@ def approval_json(reference: str):
     approve = body.get("approve")
     if not isinstance(approve, bool):
         raise ApiError(400, "invalid_approval", "approve must be true or false", {"approve": "must be true or false"})
-    charging = _api(lambda: credit_desk().decide(db_session(), ticket, approve, actor=account.email,
-                                                 now=services().clock()))
+    answer = _api(lambda: _decide(account, ticket, approve))
     db_session().commit()
-    return jsonify(charging.as_json())
+    return jsonify(answer)
 
 
 @bp.post("/account/tickets/<reference>/approval")
 def approval_page(reference: str):
     account = signed_in_account()
     ticket = writable_ticket(account, reference)
-    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
-        return ticket_page(account, ticket, notice=EXPIRED, status=400)
     answer = request.form.get("approve")
-    if answer not in ("yes", "no"):
+    if answer not in ("yes", "no") and csrf.form_token_is_valid(request.form.get("csrf_token")):
         return ticket_page(account, ticket, errors={"approve": "Choose approve or decline"}, status=400)
-    try:
-        credit_desk().decide(db_session(), ticket, answer == "yes", actor=account.email, now=services().clock())
-    except CreditsRefused as refused:
-        db_session().rollback()
-        return _refused_page(account, ticket, refused)
+    return _form_action(account, ticket, lambda: _decide(account, ticket, answer == "yes"))
+
+
+def _decide(account: Account, ticket: Ticket, approve: bool) -> dict[str, Any]:
+    """The customer's answer to what waits for it: an open quote for work outside the agreement, else a
+    credits assessment quoted first."""
+    session, now = db_session(), services().clock()
+    if open_quote(session, ticket) is not None:
+        services().quotes().decide(session, ticket, approve, actor=account.email, now=now)
+    elif services().credits() is not None:
+        services().credits().decide(session, ticket, approve, actor=account.email, now=now)
+    else:
+        raise CreditsRefused(409, "nothing_to_approve", f"{ticket.reference} has nothing waiting for approval")
+    return standing(ticket)
+
+
+# --- quotes for work outside the agreement ------------------------------------------------------------------
+
+
+@bp.post("/api/tickets/<reference>/quote")
+def quote_json_route(reference: str):
+    body = json_object()
+    account = signed_in_account()
+    ticket = staff_ticket(account, reference)
+    _api(lambda: services().quotes().offer(db_session(), ticket, QuoteTerms.read(body), actor=account.email,
+                                           now=services().clock()))
     db_session().commit()
-    return redirect(url_for("account_tickets.show_page", reference=ticket.reference, _anchor="kb-credits"), 303)
+    return jsonify(standing(ticket))
+
+
+@bp.post("/account/tickets/<reference>/quote")
+def quote_page(reference: str):
+    account = signed_in_account()
+    ticket = staff_ticket(account, reference)
+    fields = {name: request.form.get(name, "").strip() for name in ("cost", "currency", "timescale", "note")}
+    return _form_action(account, ticket, lambda: services().quotes().offer(
+        db_session(), ticket, QuoteTerms.read({**fields, "note": fields["note"] or None}), actor=account.email,
+        now=services().clock()))
+
+
+def standing(ticket: Ticket) -> dict[str, Any]:
+    """Where a ticket stands after an approval or a quote: its status, its credits (or null), its latest quote."""
+    session, desk = db_session(), services().credits()
+    charging = desk.charging(session, ticket) if desk is not None and ticket.organisation_id is not None else None
+    quote = latest_quote(session, ticket)
+    return {"reference": ticket.reference, "status": ticket.status,
+            "charging": charging.as_json() if charging else None, "quote": quote_json(quote) if quote else None}
 
 
 # --- what the ticket page shows -------------------------------------------------------------------------
 
 
 def credits_panel(ticket: Ticket) -> dict[str, Any] | None:
-    """What the ticket page shows about credits, for whoever is looking; None on a desk without credits and for a
-    ticket of no organisation (an address the desk does not know has no credits to charge)."""
-    desk = services().credits()
-    account = current_account()
-    if desk is None or account is None or ticket.organisation_id is None:
+    """What the ticket page shows about credits and quotes, for whoever is looking; None when neither applies.
+
+    Credits only on a desk that charges them and for a ticket of an organisation (an address the
+    desk does not know has no credits); quotes for a new requirement or out-of-hours cover.
+    """
+    desk, account, session = services().credits(), current_account(), db_session()
+    reason = quote_reason(ticket)
+    chargeable = desk is not None and ticket.organisation_id is not None
+    if account is None or not (chargeable or reason):
         return None
-    return {"terms": desk.terms.public(), "charging": desk.charging(db_session(), ticket),
+    return {"terms": desk.terms.public() if chargeable else None,
+            "charging": desk.charging(session, ticket) if chargeable else None,
+            "quote_reason": reason, "quote": latest_quote(session, ticket),
             "staff": may_assess(account, ticket), "customer": may_write(account, ticket),
-            "consent": ticket.credit_consent}
+            "consent": ticket.credit_consent, "when": _when}
 
 
 def credit_balance(account: Account | None) -> int | None:
@@ -182,7 +220,7 @@ def _note(value: object) -> str | None:
     return value.strip() or None
 
 
-def _api(action):
+def _api(action: Callable[[], Answer]) -> Answer:
     """Run a credits action for a JSON route: its refusals become the API's error answers."""
     try:
         return action()
@@ -193,10 +231,21 @@ def _api(action):
         raise ApiError(409, "cannot_change_status", str(refused)) from refused
 
 
-def _refused_page(account: Account, ticket: Ticket, refused: CreditsRefused) -> tuple[str, int]:
-    if refused.field:
-        return ticket_page(account, ticket, errors={refused.field: refused.message}, status=refused.status)
-    return ticket_page(account, ticket, notice=refused.message, status=refused.status)
+def _form_action(account: Account, ticket: Ticket, action: Callable[[], object]) -> Any:
+    """A form post on the ticket's page: the CSRF token checked, the action run and committed, back to the page;
+    a refusal shows the page again with the reason, and nothing of the action is kept."""
+    if not csrf.form_token_is_valid(request.form.get("csrf_token")):
+        return ticket_page(account, ticket, notice=EXPIRED, status=400)
+    try:
+        action()
+    except (CreditsRefused, ApiError, TransitionRefused) as refused:
+        db_session().rollback()
+        if isinstance(refused, CreditsRefused) and refused.field:
+            return ticket_page(account, ticket, errors={refused.field: refused.message}, status=refused.status)
+        status = refused.status if isinstance(refused, (CreditsRefused, ApiError)) else 409
+        return ticket_page(account, ticket, notice=str(refused), status=status)
+    db_session().commit()
+    return redirect(url_for("account_tickets.show_page", reference=ticket.reference, _anchor="kb-credits"), 303)
 
 
 def _when(moment: datetime) -> str:

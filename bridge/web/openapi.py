@@ -18,7 +18,7 @@ from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.validation import MAX_ARTICLE_TITLE, MAX_ARTICLE_URL, MAX_LENGTHS, MAX_SUGGESTED_ARTICLES
 from bridge.web.errors import ApiError
 from bridge.web.openapi_account import account_paths, account_schemas, answer, error, list_tickets, ref
-from bridge.web.openapi_credits import consent_property, credits_paths, credits_schemas
+from bridge.web.openapi_credits import consent_property, cover_property, credits_paths, credits_schemas
 from bridge.web.openapi_desk import desk_paths, desk_schemas, shared_ticket_routes
 from bridge.web.search_api import MAX_LIMIT, get_index
 from bridge.web.tickets import MAX_BODY_BYTES, support_data
@@ -262,6 +262,8 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                     "type": "object", "required": ["key", "name"], "properties": {"key": text, "name": text},
                 }},
                 "credits": ref("Credits"),
+                "out_of_hours": {"anyOf": [{"type": "null"}, {"type": "object", "required": ["notice_hours"],
+                                                              "properties": {"notice_hours": {"type": "number"}}}]},
             },
         },
         "NewTicket": {
@@ -271,6 +273,7 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
                          *consent_property(support)],
             "properties": {
                 **consent_property(support),
+                **cover_property(support),
                 "email": _email(),
                 "name": {"type": "string", "maxLength": MAX_LENGTHS["name"], "pattern": ONE_LINE},
                 "product": {"enum": keys["products"]},

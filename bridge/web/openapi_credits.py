@@ -1,4 +1,4 @@
-"""The OpenAPI description of credits (bridge/web/credits.py) and of the credits parts of the policy and a new ticket.
+"""The OpenAPI description of credits and quotes (bridge/web/credits.py), and of their parts of the policy and a new ticket.
 
 Merged by bridge/web/openapi.py into the one document. On a desk whose policy does not charge
 credits the routes still exist and answer 404 once signed in; the policy's `credits` is null then
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.tickets.validation import CREDIT_CONSENTS
+from bridge.credits.quotes import MAX_TIMESCALE
+from bridge.tickets.validation import CREDIT_CONSENTS, MAX_COVER_FROM
 from bridge.web.credits import MAX_NOTE
 from bridge.web.openapi_account import NOT_FOUND, REFERENCE, SIGNED_OUT, STAFF, TEXT, TIME, answer, error, ref
 
@@ -44,16 +45,37 @@ def credits_paths() -> dict[str, Any]:
                           "415": NOT_JSON},
         }},
         "/api/tickets/{reference}/approval": {"post": {
-            "summary": "Approve or decline the quoted cost (the customer)",
-            "description": "Approval charges the credits (or waits for credits) and reopens the work; declining closes "
-                           "the ticket with no charge.",
+            "summary": "Approve or decline what waits for the customer: a quote, or a credits assessment",
+            "description": "An open quote for work outside the agreement is accepted (the work starts) or declined "
+                           "(a new requirement is closed; out-of-hours cover is refused and the request handled in "
+                           "office hours). Otherwise, on a credits desk, approval charges the assessed credits (or "
+                           "waits for credits) and reopens the work; declining closes the ticket with no charge.",
             "parameters": REFERENCE,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["approve"], "properties": {"approve": {"type": "boolean"}}}}}},
-            "responses": {"200": answer(ref("Charging"), "Where the ticket stands"),
+            "responses": {"200": answer(ref("Standing"), "Where the ticket stands"),
                           "400": error("invalid_json, or invalid_approval (error.fields.approve)"),
                           "401": SIGNED_OUT, "403": STAFF, "404": answer(ref("Error"), NOT_FOUND["description"] + NO_CREDITS),
                           "409": error("nothing_to_approve: no cost is waiting for approval"), "415": NOT_JSON},
+        }},
+        "/api/tickets/{reference}/quote": {"post": {
+            "summary": "Quote work outside the agreement (staff on the product's board)",
+            "description": "For a new requirement or a request for out-of-hours cover: the customer is mailed the "
+                           "quote and the ticket waits (its clock stopped) until they accept or decline. A new quote "
+                           "replaces one still open.",
+            "parameters": REFERENCE,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["cost", "currency", "timescale"],
+                "properties": {"cost": {"type": ["number", "string"], "description": "Above 0, two decimals at most"},
+                               "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                               "timescale": {"type": "string", "minLength": 1, "maxLength": MAX_TIMESCALE},
+                               "note": {"type": ["string", "null"], "maxLength": 2000}}}}}},
+            "responses": {"200": answer(ref("Standing"), "Quoted"),
+                          "400": error("invalid_json, or invalid_quote (error.fields: cost, currency, timescale, note)"),
+                          "401": SIGNED_OUT, "404": error(NOT_FOUND["description"].split(";")[0] + ", or the account "
+                                                          "is not staff on the ticket's product board"),
+                          "409": error("not_quotable (covered by the agreement) or ticket_not_quotable"),
+                          "415": NOT_JSON},
         }},
     }
 
@@ -79,6 +101,21 @@ def credits_schemas() -> dict[str, Any]:
                            "charged": {**INTEGER, "description": "What the ticket has cost, net"},
                            "balance": {**INTEGER, "description": "The organisation's credits now"}},
         },
+        "Standing": {
+            "type": "object", "required": ["reference", "status", "charging", "quote"],
+            "properties": {
+                "reference": TEXT, "status": TEXT,
+                "charging": {"anyOf": [{"type": "null"}, ref("Charging")],
+                             "description": "null on a desk without credits or for a ticket of no organisation"},
+                "quote": {"anyOf": [{"type": "null"}, {
+                    "type": "object",
+                    "required": ["reason", "cost", "currency", "timescale", "note", "status", "offered_at", "decided_at"],
+                    "properties": {"reason": {"enum": ["new_requirement", "out_of_hours"]}, "cost": TEXT,
+                                   "currency": TEXT, "timescale": TEXT, "note": {"type": ["string", "null"]},
+                                   "status": {"enum": ["offered", "accepted", "declined"]}, "offered_at": TIME,
+                                   "decided_at": {"type": ["string", "null"], "format": "date-time"}}}]},
+            },
+        },
         "Credits": {
             "anyOf": [{"type": "null"}, {
                 "type": "object", "required": ["grant", "categories", "packages"],
@@ -97,9 +134,20 @@ def credits_schemas() -> dict[str, Any]:
 
 
 def consent_property(support: dict[str, Any]) -> dict[str, Any]:
-    """NewTicket's credit_consent, present only when the desk charges credits."""
+    """NewTicket's credit_consent, present (and required) only when the desk charges credits."""
     if support.get("credits") is None:
         return {}
     return {"credit_consent": {"enum": list(CREDIT_CONSENTS),
                                "description": "agree: charge the board's assessment at once; quote_first: quote it "
                                               "and wait for approval"}}
+
+
+def cover_property(support: dict[str, Any]) -> dict[str, Any]:
+    """NewTicket's cover_from, present only when the desk offers out-of-hours cover."""
+    cover = support.get("out_of_hours")
+    if cover is None:
+        return {}
+    return {"cover_from": {"type": ["string", "null"], "format": "date-time", "maxLength": MAX_COVER_FROM,
+                           "description": f"Out-of-hours cover from this date and time (ISO 8601; without an offset, "
+                                          f"the desk's time zone): outside office hours, at least "
+                                          f"{cover['notice_hours']:g} hours ahead. It is quoted before it is agreed."}}

@@ -44,8 +44,8 @@ bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/ti
 EXTENSION = "kb_tickets"
 # Worst case for a full form: 10,000 four-byte characters, each %-encoded or \u-escaped, is 120,000 bytes.
 MAX_BODY_BYTES = 128 * 1024
-FORM_FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "credit_consent", "query",
-               "page")
+FORM_FIELDS = ("email", "name", "product", "subject", "description", "request_type", "priority", "credit_consent",
+               "cover_from", "query", "page")
 HONEYPOT = "website"
 EXPIRED = "This form has expired or your browser did not send its cookie. Please check your details and send it again."
 TOO_MANY_FOR_RECIPIENT = "Too many requests for this email address; please try again later"

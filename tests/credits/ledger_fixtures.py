@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bridge.accounts.models import Contact, Organisation
 from bridge.credits.assessment import CreditDesk
-from bridge.credits.mail import CreditMail
+from bridge.credits.mail import CustomerMail
 from bridge.tickets.business_time import BusinessCalendar
 from bridge.tickets.models import Ticket
 from bridge.tickets.policy import SupportPolicy, load_policy
@@ -28,7 +28,7 @@ def credit_desk(policy: SupportPolicy | None = None) -> CreditDesk:
     policy = policy or credits_policy()
     assert policy.credits is not None
     return CreditDesk(policy.credits, BusinessCalendar.from_policy(policy),
-                      CreditMail(sender="Support <support@example.com>", site_url="https://help.example.com"))
+                      CustomerMail(sender="Support <support@example.com>", site_url="https://help.example.com"))
 
 
 def organisation(session: Session, desk: CreditDesk, key: str = "acme") -> Organisation:

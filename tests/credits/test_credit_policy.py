@@ -18,10 +18,11 @@ SHIPPED = ROOT / "site_config" / "support.yml"
 CREDITS_DESK = ROOT / "site_config" / "support-credits.yml"
 
 
-def test_the_traffic_light_desk_does_not_charge() -> None:
+def test_the_traffic_light_desk_does_not_charge_and_offers_cover_with_notice() -> None:
     policy = load_policy(SHIPPED)
     assert policy.credits is None
-    assert json.loads(json.dumps(policy.public()))["credits"] is None
+    public = json.loads(json.dumps(policy.public()))
+    assert (public["credits"], public["out_of_hours"]) == (None, {"notice_hours": 48})
 
 
 def test_the_credits_desk_publishes_its_grant_categories_and_packages() -> None:
@@ -66,6 +67,8 @@ def _same_package_twice(data: dict[str, Any]) -> None:
     (_same_package_twice, "credits.packages[5].credits: another package already has 10 credits"),
     (_set("credits.grants", 40), 'credits.grants: unknown key (did you mean "grant"?)'),
     (_set("credit", {}), 'credit: unknown key (did you mean "credits"?)'),
+    (_set("out_of_hours.notice_hours", 0), "out_of_hours.notice_hours: must be a positive number"),
+    (_set("out_of_hours.notice", 24), 'out_of_hours.notice: unknown key (did you mean "notice_hours"?)'),
 ])
 def test_a_bad_credits_section_names_the_field(tmp_path: Path, mutate: Callable[[dict[str, Any]], None],
                                                expected: str) -> None:

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from bridge.notify.compose import parse_mail
-from bridge.web.context import services
 from tests.tickets.smtp_recorder import RecordingHandler
-from tests.credits.web_fixtures import ADA, LED, ROT, credits_bridge, raise_ticket, set_clock, ticket_row
+from tests.credits.web_fixtures import ADA, LED, ROT, credits_bridge, delivered, raise_ticket, set_clock, ticket_row
 from tests.portal.portal_fixtures import add_staff, signed_in
 from tests.ticket_web_fixtures import TOKEN, any_database, bridge_app, close_app, valid_ticket  # noqa: F401
 
@@ -31,12 +28,6 @@ def app(built_kb: Path, any_database: str, tmp_path: Path,  # noqa: F811
     set_clock(app, MONDAY)
     yield app
     close_app(app)
-
-
-def delivered(app: Flask, server: RecordingHandler, kind_word: str) -> list[EmailMessage]:
-    """Send what the outbox holds; the messages the server got whose subject has kind_word."""
-    services(app).outbox_sender().send_due(now=datetime.now(UTC) + timedelta(days=3))
-    return [mail for mail in (parse_mail(m.content) for m in server.received) if kind_word in mail["Subject"]]
 
 
 def test_the_policy_publishes_credits_and_a_ticket_needs_a_consent(app: Flask) -> None:
@@ -124,7 +115,8 @@ def test_cost_first_waits_with_the_clock_stopped_and_approval_charges_and_reopen
 
     set_clock(app, MONDAY + timedelta(hours=2))
     approved = ada.post(f"/api/tickets/{reference}/approval", json={"approve": True}).get_json()
-    assert (approved["status"], approved["charged"], approved["balance"]) == ("open", 10, 30)
+    assert (approved["status"], approved["charging"]["charged"], approved["charging"]["balance"]) == ("open", 10, 30)
+    assert approved["quote"] is None
     ticket = ticket_row(app, reference)
     assert ticket.respond_by == due + timedelta(hours=2) and ticket.waiting_since is None
     assert ada.post(f"/api/tickets/{reference}/approval", json={"approve": True}).status_code == 409

@@ -1,17 +1,20 @@
 """The bridge on the credits desk's policy, with an organisation that has its grant, its contacts and the board."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bridge.accounts.directory import organisation_by_key
+from bridge.notify.compose import parse_mail
 from bridge.tickets.models import Ticket
 from bridge.web.context import services
 from tests.credits.ledger_fixtures import CREDITS_POLICY
 from tests.portal.portal_fixtures import add_organisation, add_staff
+from tests.tickets.smtp_recorder import RecordingHandler
 from tests.ticket_web_fixtures import bridge_app, valid_ticket
 
 ADA = "ada@acme.example"
@@ -46,3 +49,9 @@ def ticket_row(app: Flask, reference: str) -> Ticket:
 
 def set_clock(app: Flask, moment: datetime) -> None:
     services(app).clock = lambda: moment
+
+
+def delivered(app: Flask, server: RecordingHandler, word: str) -> list[EmailMessage]:
+    """Send what the outbox holds to the real SMTP server; every message it got whose subject has word."""
+    services(app).outbox_sender().send_due(now=datetime.now(UTC) + timedelta(days=3))
+    return [mail for mail in (parse_mail(m.content) for m in server.received) if word in mail["Subject"]]

@@ -11,6 +11,7 @@ from bridge.tickets.policy.model import (
     CreditTerms,
     EmailDefaults,
     OpeningHours,
+    OutOfHoursCover,
     PolicyError,
     Priority,
     PublicHolidays,
@@ -20,5 +21,5 @@ from bridge.tickets.policy.model import (
 )
 
 __all__ = ["COLOURS", "ENTITLEMENTS", "WEEKDAYS", "BusinessDays", "BusinessHours", "CreditCategory", "CreditPackage",
-           "CreditTerms", "EmailDefaults", "OpeningHours", "PolicyError", "Priority",
+           "CreditTerms", "EmailDefaults", "OpeningHours", "OutOfHoursCover", "PolicyError", "Priority",
            "PublicHolidays", "RequestType", "SupportPolicy", "Target", "load_policy"]

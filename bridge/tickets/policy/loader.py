@@ -32,6 +32,7 @@ from bridge.tickets.policy.model import (
     CreditCategory,
     CreditPackage,
     CreditTerms,
+    OutOfHoursCover,
     EmailDefaults,
     OpeningHours,
     PolicyError,
@@ -112,7 +113,7 @@ _TOP_LEVEL_KEYS = (
     "priorities",
     "request_types",
 )
-_OPTIONAL_TOP_LEVEL_KEYS = ("entitlement", "credits", "email")
+_OPTIONAL_TOP_LEVEL_KEYS = ("entitlement", "credits", "email", "out_of_hours")
 
 
 def _policy(data: object) -> SupportPolicy:
@@ -131,6 +132,7 @@ def _policy(data: object) -> SupportPolicy:
     entitlement = _entitlement(data.get("entitlement", "anyone"), "entitlement")
     credits = _credits(data["credits"], "credits") if "credits" in data else None
     email = _email(data.get("email", {}), request_types)
+    out_of_hours = _out_of_hours(data["out_of_hours"], "out_of_hours") if "out_of_hours" in data else None
     return SupportPolicy(
         timezone=timezone,
         office_hours=office_hours,
@@ -143,7 +145,14 @@ def _policy(data: object) -> SupportPolicy:
         entitlement=entitlement,
         credits=credits,
         email=email,
+        out_of_hours=out_of_hours,
     )
+
+
+def _out_of_hours(value: object, where: str) -> OutOfHoursCover:
+    mapping = _mapping(value, where)
+    _check_keys(mapping, where, required=("notice_hours",))
+    return OutOfHoursCover(notice_hours=_positive_number(mapping["notice_hours"], f"{where}.notice_hours"))
 
 
 def _email(value: object, request_types: tuple[RequestType, ...]) -> EmailDefaults:

@@ -169,6 +169,13 @@ class EmailDefaults:
 
 
 @dataclass(frozen=True)
+class OutOfHoursCover:
+    """Cover on evenings and weekends at extra cost: asked for at least notice_hours ahead, quoted, then agreed."""
+
+    notice_hours: float
+
+
+@dataclass(frozen=True)
 class SupportPolicy:
     """Everything the ticket bridge needs to know about a desk's service commitments."""
 
@@ -184,6 +191,8 @@ class SupportPolicy:
     # None: the desk does not charge (the traffic-light desk); otherwise requests are assessed in credits.
     credits: CreditTerms | None = None
     email: EmailDefaults = EmailDefaults()
+    # None: the desk offers no cover outside office hours.
+    out_of_hours: OutOfHoursCover | None = None
 
     def priority(self, key: str) -> Priority:
         """Look a priority up by key; KeyError lists the valid keys because the key usually comes from a form."""
@@ -221,6 +230,7 @@ class SupportPolicy:
                 for rt in self.request_types
             ],
             "credits": self.credits.public() if self.credits else None,
+            "out_of_hours": {"notice_hours": self.out_of_hours.notice_hours} if self.out_of_hours else None,
         }
 
 
