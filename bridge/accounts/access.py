@@ -41,18 +41,14 @@ def may_see(account: Account, ticket: Ticket) -> bool:
 
 
 def may_work_on(account: Account, ticket: Ticket) -> bool:
-    """Whether account works on the ticket for the desk: staff on its product's board, or an admin."""
+    """Whether account works on the ticket for the desk (answers, assesses it in credits, quotes work on it):
+    staff on its product's board, or an admin."""
     return _staff_sees(account, ticket)
 
 
 def may_write(account: Account, ticket: Ticket) -> bool:
     """Whether account may add information to the ticket or close it: a customer who may see it."""
     return _customer_sees(account, ticket)
-
-
-def may_assess(account: Account, ticket: Ticket) -> bool:
-    """Whether account may put the ticket in a credits category or quote work on it: staff on its product's board."""
-    return _staff_sees(account, ticket)
 
 
 def credits_organisation(account: Account) -> int | None:

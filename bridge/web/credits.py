@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, url_for
 
-from bridge.accounts.access import credits_organisation, may_assess, may_write
+from bridge.accounts.access import credits_organisation, may_work_on, may_write
 from bridge.accounts.identity import Account
 from bridge.credits.assessment import CreditDesk, CreditsRefused
 from bridge.credits.ledger import balance, statement
@@ -188,7 +188,7 @@ def credits_panel(ticket: Ticket) -> dict[str, Any] | None:
     return {"terms": desk.terms.public() if chargeable else None,
             "charging": desk.charging(session, ticket) if chargeable else None,
             "quote_reason": reason, "quote": latest_quote(session, ticket),
-            "staff": may_assess(account, ticket), "customer": may_write(account, ticket),
+            "staff": may_work_on(account, ticket), "customer": may_write(account, ticket),
             "consent": ticket.credit_consent, "when": _when}
 
 
@@ -206,7 +206,7 @@ def credit_balance(account: Account | None) -> int | None:
 def staff_ticket(account: Account, reference: str) -> Ticket:
     """The ticket if account is staff on its product's board; the same 404 as a missing ticket for anyone else."""
     ticket = visible_ticket(account, reference)
-    if not may_assess(account, ticket):
+    if not may_work_on(account, ticket):
         abort(404)
     return ticket
 
