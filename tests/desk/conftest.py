@@ -1,7 +1,7 @@
 """Fixtures for the review board's domain: a desk on SQLite and PostgreSQL, staff, and a real SMTP server."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,5 +55,3 @@ def smtp_server() -> Iterator[tuple[RecordingHandler, int]]:
     yield handler, port
     controller.stop()
 
-
-SendAll = Callable[[], int]

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bridge.notify.models import OutboxMessage
 from bridge.web.context import services
-from tests.portal.portal_fixtures import add_organisation, add_staff, sign_in
-from tests.ticket_web_fixtures import any_database, bridge_app, close_app, set_clock, valid_ticket  # noqa: F401
 from tests.desk.desk_fixtures import london
+from tests.portal.portal_fixtures import add_organisation, add_staff, sign_in
+from tests.ticket_web_fixtures import TOKEN, any_database, bridge_app, close_app, set_clock, valid_ticket  # noqa: F401
 
 NOTE = "INTERNAL-NOTE-7731: the customer's account is overdue"
 
@@ -131,8 +131,6 @@ def test_internal_notes_never_reach_a_customer_by_json_page_or_mail(bridge: Flas
 
 
 def test_a_customer_turns_status_mail_off_on_their_account_page_and_still_gets_replies(bridge: Flask) -> None:
-    from tests.ticket_web_fixtures import TOKEN
-
     assert bridge.test_client().get("/account").status_code == 303  # signed out: sign in first
     reference = raised(bridge, email="ada@acme.example", subject="Invoice export fails")
     ada, lena = client_of(bridge, "ada@acme.example"), client_of(bridge, "lena@desk.example")

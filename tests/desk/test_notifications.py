@@ -11,7 +11,7 @@ from bridge.accounts.models import Contact
 from bridge.desk import actions
 from bridge.notify.outbox import OutboxSender
 from bridge.notify.transport import SmtpTransport
-from tests.desk.desk_fixtures import CUSTOMER, LEDGER_STAFF, DeskWorld, london
+from tests.desk.desk_fixtures import CUSTOMER, LEDGER_STAFF, DeskWorld, london, make_world
 from tests.tickets.smtp_recorder import RecordingHandler
 
 
@@ -83,8 +83,6 @@ def test_the_board_the_requester_and_the_assignee_are_each_told(world: DeskWorld
 
 def test_an_unassigned_ticket_s_customer_message_goes_to_the_board_and_withheld_ones_say_so(
         sessions, resolution_policy, smtp_server) -> None:
-    from tests.desk.desk_fixtures import make_world
-
     world = make_world(sessions, resolution_policy, entitlement="nominated")
     with world.sessions() as session:
         ticket = world.raise_ticket(session, london(23, 9), email="walk@in.example", subject="Who am I")

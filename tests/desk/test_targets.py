@@ -2,14 +2,14 @@
 recomputed on a new priority, counted from a release. London desk, 08:30-18:00 on weekdays."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bridge.desk import actions, targets
-from bridge.tickets.models import Ticket
+from bridge.tickets.lifecycle import history
+from bridge.tickets.models import Ticket, TicketEvent
 from bridge.tickets.status import TicketStatus
-from tests.desk.desk_fixtures import CUSTOMER, LEDGER_STAFF, DeskWorld, london
+from tests.desk.desk_fixtures import CUSTOMER, LEDGER_STAFF, DeskWorld, london, make_world
 
 
 def test_a_ticket_that_waited_3_business_hours_is_due_3_business_hours_later(world: DeskWorld) -> None:
@@ -105,8 +105,6 @@ def test_a_new_priority_keeps_the_time_already_waited_on_the_customer(world: Des
 
 
 def test_a_released_ticket_is_new_with_targets_from_the_release(sessions, resolution_policy) -> None:
-    from tests.desk.desk_fixtures import make_world
-
     world = make_world(sessions, resolution_policy, entitlement="nominated")
     with world.sessions() as session:
         ticket = world.raise_ticket(session, london(23, 9), email="walk@in.example")  # not a contact: withheld
@@ -121,9 +119,7 @@ def test_a_released_ticket_is_new_with_targets_from_the_release(sessions, resolu
         assert ticket.respond_by == london(25, 15, 30)  # 15 h from the release: 8 on Tuesday, 7 from Wednesday 08:30
 
 
-def ticket_events(session, ticket):
-    from bridge.tickets.lifecycle import history
-
+def ticket_events(session: Session, ticket: Ticket) -> list[TicketEvent]:
     session.flush()
     return history(session, ticket)
 
