@@ -119,6 +119,14 @@ def test_the_api_raises_the_ticket_as_the_signed_in_account(app: Flask) -> None:
     assert [(ticket.email, ticket.name) for ticket in tickets(app)] == [(ADA, "Ada"), (ADA, "Ada")]
 
 
+def test_another_site_cannot_raise_a_ticket_with_the_session_cookie(app: Flask) -> None:
+    """A cross-site page can post a form (text/plain, no preflight) carrying the cookie, but never JSON."""
+    ada = signed_in(app, ADA)
+    forged = ada.post("/api/tickets", data=str(valid_ticket(product="rota")), content_type="text/plain")
+    assert forged.status_code == 415
+    assert tickets(app) == []
+
+
 def test_the_api_refuses_a_product_the_contact_may_not_see(app: Flask) -> None:
     answer = signed_in(app, ADA).post("/api/tickets", json=valid_ticket(product="ledger"))
     assert answer.status_code == 400
