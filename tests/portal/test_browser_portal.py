@@ -1,6 +1,7 @@
 """A nominated contact follows a ticket in a real browser with JavaScript turned off: signs in from the
 emailed link (delivered over SMTP), raises a ticket on the form filled in from her account, finds it in
-My tickets, adds information with a file, and closes it with a rating.
+My tickets, is told plainly when her files are too large, adds information with a file, and closes it
+with a rating.
 
 The bridge runs as `kb serve` (gunicorn) on a database of its own, sending mail to an aiosmtpd
 server in this process.
@@ -58,7 +59,7 @@ def portal(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                             products=["ledger"]))
         session.commit()
     engine.dispose()
-    with served_with_mail(built_kb, database) as (base, mail):
+    with served_with_mail(built_kb, database, KB_ATTACHMENT_MAX_MB="1") as (base, mail):
         yield Portal(base, mail)
 
 
@@ -98,6 +99,17 @@ def test_a_contact_signs_in_raises_follows_adds_to_and_closes_a_ticket(portal: P
         page.get_by_role("link", name=reference).click()
         page.wait_for_url(re.compile(rf"/account/tickets/{reference}$"))
         assert page.locator("#kb-ticket-status").inner_text() == "Received"
+
+        # Files over the whole request's limit (5 files of 1 MB here) get a page in the site's look, and the way back.
+        dump = tmp_path / "dump.bin"
+        dump.write_bytes(b"x" * 6_000_000)
+        page.get_by_label("Your message").fill("The whole dump.")
+        page.get_by_label("Files (optional)").set_input_files(str(dump))
+        page.get_by_role("button", name="Add to ticket").click()
+        assert page.get_by_role("heading", name="Files too large").is_visible()
+        assert page.locator("header.md-header").count() == 1, "in the site's look"
+        page.get_by_role("link", name=f"Back to {reference}").click()
+        assert "The whole dump." not in page.locator(".kb-conversation").inner_text()
 
         log = tmp_path / "export.log"
         log.write_text("ERROR export failed\n")
