@@ -74,11 +74,15 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for url; SQLite gets the settings that let several processes share one file."""
+    """Create an engine for url; SQLite gets the settings that let several processes share one file.
+
+    Errors never carry the statement's values: they hold addresses, names and the text of messages,
+    and an error's text reaches logs (the mail poller's warnings, Flask's 500 log) and the CLI's stderr.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -103,7 +107,7 @@ def _sqlite_engine(url: URL) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         connect_args["factory"] = connection_class(Path(f"{database}{WRITERS_SUFFIX}"))
-    engine = create_engine(url, connect_args=connect_args)
+    engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
 
