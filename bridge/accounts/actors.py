@@ -60,3 +60,19 @@ def actors_for_customer(session: Session, ticket: Ticket, reader: str, addresses
         else:
             told[address] = Actor(CUSTOMER, names.get(address, "another customer"), you)
     return told
+
+
+def ledger_actors(session: Session, reader: str, addresses: Iterable[str]) -> dict[str, Actor]:
+    """Who made each credits entry (as the ledger records them), told for reader, a contact of the organisation.
+
+    A contact is named (or is "you") and the bridge acts automatically; anyone else is the desk's side,
+    a member of staff or the operator who ran `kb credits` (recorded by login name), so the support team.
+    """
+    wanted = {address.lower() for address in addresses if address != SYSTEM}
+    names = {email: name for email, name in session.execute(
+        select(func.lower(Contact.email), Contact.name).where(func.lower(Contact.email).in_(wanted)))}
+    told = {SYSTEM: Actor(AUTOMATIC, None)}
+    for address in wanted:
+        you = address == reader.lower()
+        told[address] = Actor(CUSTOMER, names[address], you) if address in names else Actor(STAFF, None, you)
+    return told

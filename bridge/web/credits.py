@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, url_for
 
 from bridge.accounts.access import credits_organisation, may_work_on, may_write
+from bridge.accounts.actors import ledger_actors
 from bridge.accounts.identity import Account
 from bridge.credits.assessment import CreditDesk, CreditsRefused
-from bridge.credits.ledger import balance, statement
+from bridge.credits.ledger import Statement, balance, statement
 from bridge.credits.quotes import QuoteTerms, latest_quote, open_quote, quote_json, quote_reason
 from bridge.tickets.lifecycle import TransitionRefused
 from bridge.tickets.models import Ticket
@@ -72,7 +73,15 @@ def statement_json():
     organisation = credits_organisation(account)
     if organisation is None:
         raise ApiError(404, "no_credits", "Only contacts of a customer organisation have credits")
-    return jsonify(statement(db_session(), organisation).as_json())
+    return jsonify(customer_statement(account, statement(db_session(), organisation)))
+
+
+def customer_statement(account: Account, found: Statement) -> dict[str, Any]:
+    """The statement as a contact reads it: who made each entry told as on their tickets, so a member of staff
+    (or whoever ran `kb credits`) is the support team, never an address or a login name."""
+    told = ledger_actors(db_session(), account.email, (line.by for line in found.entries))
+    return {"balance": found.balance,
+            "entries": [{**line.as_json(), "by": told[line.by.lower()].as_json()} for line in found.entries]}
 
 
 # --- assessment by the board -------------------------------------------------------------------------

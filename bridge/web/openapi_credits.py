@@ -11,7 +11,7 @@ from typing import Any
 from bridge.credits.quotes import MAX_TIMESCALE
 from bridge.tickets.validation import CREDIT_CONSENTS, MAX_COVER_FROM
 from bridge.web.credits import MAX_NOTE
-from bridge.web.openapi_account import NOT_FOUND, REFERENCE, SIGNED_OUT, STAFF, TEXT, TIME, answer, error, ref
+from bridge.web.openapi_account import BY, NOT_FOUND, REFERENCE, SIGNED_OUT, STAFF, TEXT, TIME, answer, error, ref
 
 INTEGER = {"type": "integer"}
 NOT_JSON = error("unsupported_media_type: send application/json")
@@ -91,7 +91,7 @@ def credits_schemas() -> dict[str, Any]:
                 "type": "object", "required": ["at", "kind", "amount", "ticket", "note", "by"],
                 "properties": {"at": TIME, "kind": {"enum": ["grant", "purchase", "charge", "adjustment", "refund"]},
                                "amount": {**INTEGER, "description": "Charges are negative"},
-                               "ticket": {"type": ["string", "null"]}, "note": TEXT, "by": TEXT}}}},
+                               "ticket": {"type": ["string", "null"]}, "note": TEXT, "by": BY}}}},
         },
         "Charging": {
             "type": "object",

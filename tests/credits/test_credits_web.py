@@ -85,6 +85,10 @@ def test_agreed_in_advance_the_assessment_is_charged_at_once_and_mailed(app: Fla
     assert statement["balance"] == 30
     assert [(e["kind"], e["amount"], e["ticket"]) for e in statement["entries"]] == [
         ("grant", 40, None), ("charge", -10, reference)]
+    # Who charged it is the support team, as on the ticket's history: never the member of staff's address.
+    assert [e["by"] for e in statement["entries"]] == [{"role": "system", "name": None, "you": False},
+                                                        {"role": "staff", "name": None, "you": False}]
+    assert LED not in ada.get("/api/credits").get_data(as_text=True)
     page = ada.get("/account/credits").get_data(as_text=True)
     assert '<strong id="kb-balance">30</strong>' in page and f"{reference} assessed as Standard" in page
 
