@@ -20,12 +20,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.accounts.access import may_write
+from bridge.accounts.access import may_see, may_write
 from bridge.accounts.directory import contact_by_email
 from bridge.accounts.identity import account_for
 from bridge.accounts.models import Contact
 from bridge.db import utc_now
-from bridge.desk.actions import customer_message
+from bridge.desk.actions import add_staff_message, customer_message
 from bridge.mailin.automatic import automatic_reason, bounce
 from bridge.mailin.body import Files, attachments, new_text
 from bridge.mailin.models import HANDLED, RECEIVED, InboundMessage
@@ -179,6 +179,11 @@ class MailDesk:
                 self._refused_files(session, ticket, mail, files, now)
                 return _Act(Outcome.MESSAGE, "added to the ticket it answers", ticket)
             return self._new_ticket(session, mail, text, files, now, follows=ticket)
+        if ticket is not None and account is not None and account.staff is not None and may_see(account, ticket):
+            # A member of the board answering a notification by mail: kept for the board, never mailed to the customer.
+            add_staff_message(session, self._desk, ticket, actor=account, body=text, internal=True, now=now)
+            return _Act(Outcome.MESSAGE, "from staff: kept as an internal note (reply to customers from the desk)",
+                        ticket)
         why = "" if ticket is None else f"; it answers {ticket.reference}, which the sender may not write to"
         return self._new_ticket(session, mail, text, files, now, why=why)
 

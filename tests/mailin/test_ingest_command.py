@@ -6,11 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bridge.mailin.models import InboundMessage
 from bridge.settings import PROJECT_ROOT
 from tests.mailin.conftest import Desk, email, free_port
+
+# Each case starts the command in a process of its own; the handler's work on both databases is in test_mail_in.py.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def ingest(env: dict[str, str], message: bytes, *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
+from bridge.accounts.models import StaffMember
 from bridge.mailin.models import InboundMessage
 from bridge.mailin.parse import TooLarge
 from bridge.mailin.receive import Outcome
@@ -284,3 +285,20 @@ def test_a_header_too_large_to_read_is_refused_before_parsing(desk: Desk) -> Non
     with pytest.raises(TooLarge, match="the header is"):
         desk.receive(raw)
     assert desk.tickets() == []
+
+
+def test_staff_answering_a_notification_by_mail_leave_an_internal_note_not_a_ticket(desk: Desk) -> None:
+    with desk.services.sessions()() as session:
+        session.add(StaffMember(email="sam@example.com", name="Sam Staff", boards=["ledger"], admin=False))
+        session.commit()
+    first = desk.receive(email())
+    desk.send_mail()
+
+    received = desk.receive(email(sender="Sam Staff <sam@example.com>", subject=f"Re: [{first.reference}] New ticket",
+                                  text="Looks like the printer driver again."))
+
+    assert (received.outcome, received.reference) == (Outcome.MESSAGE, first.reference)
+    [note] = messages_on(desk, first.reference)
+    assert (note.body, note.internal, note.author_role) == ("Looks like the printer driver again.", True, "staff")
+    assert len(desk.tickets()) == 1
+    assert [mail for mail in desk.send_mail() if mail["To"].addresses[0].addr_spec == "ada@acme.example"] == []
