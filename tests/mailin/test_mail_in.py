@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bridge.accounts.models import StaffMember
 from bridge.mailin.models import InboundMessage
-from bridge.mailin.parse import TooLarge
+from bridge.mailin.parse import TooLarge, Unreadable
 from bridge.mailin.receive import Outcome
 from bridge.tickets.conversation import TicketMessage
 from bridge.tickets.lifecycle import change_status
@@ -302,3 +302,16 @@ def test_staff_answering_a_notification_by_mail_leave_an_internal_note_not_a_tic
     assert (note.body, note.internal, note.author_role) == ("Looks like the printer driver again.", True, "staff")
     assert len(desk.tickets()) == 1
     assert [mail for mail in desk.send_mail() if mail["To"].addresses[0].addr_spec == "ada@acme.example"] == []
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    (b"Subject: no sender\r\nMessage-ID: <a@b.example>\r\n\r\nhi\r\n", "From must name exactly one address"),
+    (b"From: a@b.example, c@d.example\r\nSubject: two\r\n\r\nhi\r\n", "From must name exactly one address"),
+    (b"From: not an address\r\nSubject: x\r\n\r\nhi\r\n", "exactly one address|is not an email address"),
+    (b"\r\n\r\n", "empty"),
+])
+def test_a_malformed_message_is_refused_with_the_reason_and_nothing_stored(desk: Desk, raw: bytes, reason: str) -> None:
+    with pytest.raises(Unreadable, match=reason):
+        desk.receive(raw)
+    with desk.services.sessions()() as session:
+        assert session.scalars(select(InboundMessage)).all() == []
