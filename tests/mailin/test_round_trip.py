@@ -1,4 +1,4 @@
-"""The whole conversation by email: a customer mails the desk, staff answer, the customer's mail client replies."""
+"""The whole conversation by email: a customer mails the desk, staff answer from /desk, the customer's mail client replies."""
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -13,6 +13,7 @@ from bridge.tickets.models import Ticket
 from bridge.web.context import services
 from tests.mailin.conftest import SUPPORT, Desk, email
 from tests.portal.portal_fixtures import add_staff, signed_in
+from tests.ticket_web_fixtures import TOKEN
 
 
 def client_reply(to: EmailMessage, text: str) -> EmailMessage:
@@ -34,14 +35,16 @@ def test_customer_mails_staff_answer_the_customer_replies_and_it_lands_on_the_sa
     assert first.reference in acknowledgement["Subject"]
 
     staff = signed_in(bridge, "sam@example.com")  # the desk's sign-in: the emailed link
-    answered = staff.post(f"/api/tickets/{first.reference}/messages",
-                          json={"body": "Which printer do you use? Please try printing to PDF."})
-    waiting = staff.patch(f"/api/tickets/{first.reference}", json={"status": "waiting_on_customer"})
+    page = staff.get(f"/desk/tickets/{first.reference}").get_data(as_text=True)
+    form = {"csrf_token": TOKEN.search(page).group(1)}
+    answered = staff.post(f"/desk/tickets/{first.reference}/messages", data={
+        **form, "body": "Which printer do you use? Please try printing to PDF.", "action": "reply"})
+    waiting = staff.post(f"/desk/tickets/{first.reference}/update", data={**form, "status": "waiting_on_customer"})
     services(bridge).close()
-    assert (answered.status_code, waiting.status_code) == (201, 200), answered.get_data(as_text=True)
+    assert (answered.status_code, waiting.status_code) == (303, 303), answered.get_data(as_text=True)
     answers = [mail for mail in desk.send_mail() if "Which printer" in mail.get_body(("plain",)).get_content()]
     [answer] = answers
-    assert answer["Reply-To"].addresses[0].addr_spec == SUPPORT
+    assert f"[{first.reference}]" in answer["Subject"] and answer["Reply-To"].addresses[0].addr_spec == SUPPORT
     assert answer["In-Reply-To"] == acknowledgement["Message-ID"]
 
     reply = client_reply(answer, "A LaserJet 4000. Printing to PDF works.")
