@@ -35,6 +35,8 @@ def report(days: int, product: str | None, output: str) -> None:
                                   calendar=BusinessCalendar.from_policy(services.policy),
                                   priorities=[p.key for p in services.policy.priorities],
                                   request_types=[t.key for t in services.policy.request_types],
+                                  credit_categories=[c.key for c in services.policy.credits.categories]
+                                  if services.policy.credits else (),
                                   products=[product] if product else None)
     finally:
         services.close()

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bridge.credits.figures import credits_by_category, quotes_by_outcome
 from bridge.searchlog.models import SearchEvent
 from bridge.searchlog.trail import article_path
 from bridge.tickets.business_time import BusinessCalendar
@@ -70,6 +71,9 @@ class DeskReport:
     ratings: dict[int, int]
     per_product: list[SelfService] = field(default_factory=list)
     per_article: list[SelfService] = field(default_factory=list)
+    # On a desk that charges credits: net credits charged per category; quotes for work outside the agreement.
+    credits_by_category: dict[str, int] = field(default_factory=dict)
+    quotes: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rated(self) -> int:
@@ -96,6 +100,9 @@ class DeskReport:
                 rows += [(section, f"{item.key}: {name}", value) for name, value in
                          (("opened", item.opened), ("solved", item.solved), ("tickets", item.tickets),
                           ("share", _rounded(item.share)))]
+        rows += [("credits charged by category", key, n) for key, n in self.credits_by_category.items()]
+        rows += [("quotes", f"{reason}: {status}", n) for reason, outcomes in self.quotes.items()
+                 for status, n in outcomes.items()]
         return rows
 
     def as_json(self) -> dict[str, object]:
@@ -114,15 +121,17 @@ class DeskReport:
             "average_rating": _rounded(self.average_rating),
             "self_service": {"by_product": [service(item) for item in self.per_product],
                              "by_article": [service(item) for item in self.per_article]},
+            "credits_by_category": self.credits_by_category, "quotes": self.quotes,
         }
 
 
 def desk_report(session: Session, *, since: datetime, until: datetime, calendar: BusinessCalendar,
                 priorities: Sequence[str], request_types: Sequence[str],
-                products: Collection[str] | None = None) -> DeskReport:
+                products: Collection[str] | None = None, credit_categories: Sequence[str] = ()) -> DeskReport:
     """The figures for tickets raised, searches made and articles marked solved from since to until.
 
     products narrows everything to those products (a board's, or `kb report --product`); None is all.
+    credit_categories orders the credits charged by category (the policy's order).
     """
     query = select(Ticket).where(Ticket.created_at >= since, Ticket.created_at < until)
     if products is not None:
@@ -148,6 +157,8 @@ def desk_report(session: Session, *, since: datetime, until: datetime, calendar:
         resolution=_targets(tickets, until, "resolve_by", "resolved_at"),
         ratings={score: sum(1 for t in tickets if t.rating == score) for score in range(1, 6)},
         per_product=per_product, per_article=per_article,
+        credits_by_category=credits_by_category(session, [t.id for t in tickets], credit_categories),
+        quotes=quotes_by_outcome(session, [t.id for t in tickets]),
     )
 
 

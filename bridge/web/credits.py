@@ -29,6 +29,7 @@ from bridge.tickets.times import local_time
 from bridge.web import csrf
 from bridge.web.account_tickets import ticket_page, visible_ticket, writable_ticket
 from bridge.web.context import db_session, services
+from bridge.web.desk import ticket_html as desk_ticket_html
 from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
 from bridge.web.signed_in import current_account, signed_in_account
@@ -241,20 +242,23 @@ def _api(action: Callable[[], Answer]) -> Answer:
 
 
 def _form_action(account: Account, ticket: Ticket, action: Callable[[], object]) -> Any:
-    """A form post on the ticket's page: the CSRF token checked, the action run and committed, back to the page;
-    a refusal shows the page again with the reason, and nothing of the action is kept."""
+    """A form post on the ticket's page (the customer's, or the board's when it says back=desk): the CSRF token
+    checked, the action run and committed, back to the page; a refusal shows the page again with the reason, and
+    nothing of the action is kept."""
+    show = desk_ticket_html if request.form.get("back") == "desk" and may_work_on(account, ticket) else ticket_page
     if not csrf.form_token_is_valid(request.form.get("csrf_token")):
-        return ticket_page(account, ticket, notice=EXPIRED, status=400)
+        return show(account, ticket, notice=EXPIRED, status=400)
     try:
         action()
     except (CreditsRefused, ApiError, TransitionRefused) as refused:
         db_session().rollback()
         if isinstance(refused, CreditsRefused) and refused.field:
-            return ticket_page(account, ticket, errors={refused.field: refused.message}, status=refused.status)
+            return show(account, ticket, errors={refused.field: refused.message}, status=refused.status)
         status = refused.status if isinstance(refused, (CreditsRefused, ApiError)) else 409
-        return ticket_page(account, ticket, notice=str(refused), status=status)
+        return show(account, ticket, notice=str(refused), status=status)
     db_session().commit()
-    return redirect(url_for("account_tickets.show_page", reference=ticket.reference, _anchor="kb-credits"), 303)
+    page_of = "desk.ticket_page" if show is desk_ticket_html else "account_tickets.show_page"
+    return redirect(url_for(page_of, reference=ticket.reference, _anchor="kb-credits"), 303)
 
 
 def _when(moment: datetime) -> str:

@@ -41,6 +41,8 @@ def report_page():
     figures = desk_report(db_session(), since=now - timedelta(days=int(days)), until=now, calendar=desk.calendar,
                           priorities=[p.key for p in desk.policy.priorities],
                           request_types=[t.key for t in desk.policy.request_types],
+                          credit_categories=[c.key for c in desk.policy.credits.categories]
+                          if desk.policy.credits else (),
                           products=[product] if product else [key for key, _ in mine])
     return page("Desk figures", "desk/report.html", status=400 if errors else 200, account=account, figures=figures,
                 days=int(days), periods=PERIODS, product=product, products=mine, errors=errors, notices=[],

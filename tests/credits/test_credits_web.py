@@ -189,3 +189,17 @@ def test_the_form_shows_the_categories_and_balance_and_asks_for_a_consent(app: F
                         data={"csrf_token": TOKEN.search(page).group(1), "category": "explanation"})
     assert assessed.status_code == 303
     assert ticket_row(app, reference).status == "awaiting_approval"
+
+
+def test_the_board_assesses_from_the_desks_ticket_page(app: Flask) -> None:
+    reference = raise_ticket(signed_in(app, ADA), "quote_first")
+    led = signed_in(app, LED)
+    page = led.get(f"/desk/tickets/{reference}").get_data(as_text=True)
+    assert "Assess in credits" in page and 'name="back" value="desk"' in page
+    token = TOKEN.search(page).group(1)
+    wrong = led.post(f"/account/tickets/{reference}/assessment", data={"csrf_token": token, "back": "desk"})
+    assert wrong.status_code == 400 and "Review board" in wrong.get_data(as_text=True)
+    assessed = led.post(f"/account/tickets/{reference}/assessment",
+                        data={"csrf_token": token, "back": "desk", "category": "standard"})
+    assert assessed.status_code == 303 and assessed.headers["Location"].startswith(f"/desk/tickets/{reference}")
+    assert '<dd id="kb-desk-status">Awaiting approval</dd>' in led.get(f"/desk/tickets/{reference}").get_data(as_text=True)
