@@ -148,7 +148,7 @@ def ticket_html(account: Account, ticket: Ticket, *, draft: str = "", found: Any
                 ticket=ticket, entry=entry, messages=all_messages(ticket), events=history(session, ticket),
                 contact=contact, organisation=organisation, related=related_tickets(ticket), board=board_members(ticket),
                 withheld_message=desk.withheld_message(ticket), trail=search_trail(session, ticket, desk.policy),
-                next_statuses=sorted(allowed_next(ticket)), site_url=services().settings.public_url,
+                next_statuses=[status for status in TicketStatus if status in allowed_next(ticket)], site_url=services().settings.public_url,
                 priorities=desk.policy.priorities, request_types=desk.policy.request_types,
                 colours={p.key: p.colour for p in desk.policy.priorities},
                 labels={p.key: p.label for p in desk.policy.priorities},
