@@ -44,7 +44,7 @@ from bridge.web.desk import queue_json
 from bridge.web.desk_api import staff_detail, staff_message
 from bridge.web.errors import ApiError, api_error, is_api_request, json_error
 from bridge.web.json_body import json_object
-from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page
+from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page, share_ticket_limit
 
 bp = Blueprint("account_tickets", __name__)
 
@@ -59,6 +59,7 @@ CUSTOMER_EVENTS = frozenset({"created", "status", "message"})
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    share_ticket_limit(app, bp)
 
 
 # --- the list -------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from bridge.web.desk import ticket_html as desk_ticket_html
 from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
 from bridge.web.signed_in import current_account, signed_in_account
-from bridge.web.tickets import EXPIRED, page
+from bridge.web.tickets import EXPIRED, page, share_ticket_limit
 
 bp = Blueprint("credits", __name__)
 
@@ -43,6 +43,7 @@ Answer = TypeVar("Answer")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    share_ticket_limit(app, bp)
     app.context_processor(lambda: {"credits_panel": credits_panel, "credit_balance": credit_balance})
 
 

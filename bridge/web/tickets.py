@@ -4,7 +4,8 @@ The form works without JavaScript (a plain POST, errors shown next to the fields
 JavaScript only adds suggestions as the customer types. Form posts carry a signed, time-limited
 token bound to the session (bridge/web/csrf.py) and a honeypot field. The JSON API needs no
 token: a cross-site page cannot send a JSON body without the browser asking first. Both share
-one rate limit per client and one per email address (see _limit_ticket_posts).
+one rate limit per client and one per email address (see _limit_ticket_posts); the per-client one
+also counts a signed-in customer's posts on their tickets (share_ticket_limit).
 
 Signed in, the form and the API raise the ticket as the account: its email address and name
 are taken from the account, never from what was posted (the form shows them fixed), and only
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,8 @@ class _Tickets:
 
     support: dict[str, Any]
     shells: dict[Path, Shell] = field(default_factory=dict)
+    # The per-client allowance as a decorator for the customer's other posts (see share_ticket_limit).
+    customer_posts: Callable[[Blueprint], Any] | None = None
 
 
 def init_app(app: Flask) -> None:
@@ -91,6 +94,9 @@ def _limit_ticket_posts(app: Flask) -> None:
     if rate:
         limiter.shared_limit(rate, scope="tickets", methods=["POST"], deduct_when=_succeeded,
                              on_breach=_too_many_requests)(bp)
+        app.extensions[EXTENSION].customer_posts = limiter.shared_limit(
+            rate, scope="tickets", methods=["POST"], deduct_when=_succeeded, on_breach=_too_many_requests,
+            exempt_when=_staff_signed_in)
     if per_recipient:
         # Wrapping the registered views (not the module's functions) keeps each app's limits its own;
         # override_defaults=False keeps the per-client limit on them too.
@@ -99,6 +105,20 @@ def _limit_ticket_posts(app: Flask) -> None:
                 per_recipient, scope="recipient", key_func=recipient_key, methods=["POST"], deduct_when=_succeeded,
                 on_breach=_too_many_requests, error_message=TOO_MANY_FOR_RECIPIENT, override_defaults=False,
             )(app.view_functions[endpoint])
+
+
+def share_ticket_limit(app: Flask, blueprint: Blueprint) -> None:
+    """Count a signed-in customer's other posts on blueprint (a message, a sign-off, a follow-up, an approval)
+    against the allowance for raising tickets: each is a submission that mails the desk or the customer, and
+    signing in does not make a script harmless. Staff answering on the board are not counted."""
+    limit = app.extensions[EXTENSION].customer_posts
+    if limit is not None:
+        limit(blueprint)
+
+
+def _staff_signed_in() -> bool:
+    account = current_account()
+    return account is not None and account.staff is not None
 
 
 def recipient_key() -> str:
