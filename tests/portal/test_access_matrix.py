@@ -268,3 +268,65 @@ def test_the_desk_is_only_for_staff_and_only_for_their_boards(desk: tuple[Flask,
             expected[email, word] = [200 if sees else 404] + [303 if sees else 404] * len(DESK_ACTIONS)
     assert answers == expected
     assert app.test_client().get("/desk").status_code == 303  # not signed in: sign in first
+
+
+# Every route that names no ticket, and what decides who may use it. A new route fails the test below until
+# it is placed here (and given its own test) or takes a <reference>, which the test then tries as strangers.
+NO_TICKET = {
+    ("GET", "/"): "the help centre, public",
+    ("GET", "/<path:path>"): "the help centre, public",
+    ("GET", "/static/<path:filename>"): "static files, public",
+    ("GET", "/tickets/static/<path:filename>"): "static files, public",
+    ("GET", "/desk/static/<path:filename>"): "static files, public",
+    ("GET", "/api/health"): "public",
+    ("GET", "/api/openapi.json"): "public",
+    ("GET", "/api/support-policy"): "public",
+    ("GET", "/api/search"): "public, rate-limited",
+    ("POST", "/api/search-events/<search_id>/opened"): "public, rate-limited, JSON only",
+    ("POST", "/api/feedback"): "public, rate-limited, JSON only",
+    ("GET", "/tickets/new"): "the contact form, public",
+    ("POST", "/tickets/new"): "anyone, CSRF token, rate-limited",
+    ("GET", "/tickets/solved"): "public",
+    ("POST", "/tickets/solved"): "anyone, CSRF token, rate-limited",
+    ("POST", "/api/tickets"): "anyone, JSON only, rate-limited",
+    ("GET", "/api/tickets"): "the account's own: test_every_route_answers_as_the_rules_say",
+    ("GET", "/account/tickets"): "the account's own: test_every_route_answers_as_the_rules_say",
+    ("GET", "/account/sign-in"): "public",
+    ("POST", "/account/sign-in"): "anyone, CSRF token, rate-limited (tests/portal/test_sign_in.py)",
+    ("GET", "/account/sign-in/<token>"): "whoever holds the emailed link",
+    ("POST", "/account/sign-in/<token>"): "whoever holds the emailed link, CSRF token",
+    ("POST", "/account/sign-out"): "the session's own, CSRF token",
+    ("GET", "/account/signed-out"): "public",
+    ("GET", "/account"): "the session's own",
+    ("POST", "/account/mail"): "the session's own contact, CSRF token",
+    ("POST", "/api/session"): "anyone, JSON only, rate-limited",
+    ("DELETE", "/api/session"): "the session's own",
+    ("GET", "/api/me"): "the session's own",
+    ("GET", "/api/credits"): "the account's organisation: test_credits_routes_answer_as_the_rules_say",
+    ("GET", "/account/credits"): "the account's organisation: test_credits_routes_answer_as_the_rules_say",
+    ("GET", "/desk"): "staff only: test_the_desk_is_only_for_staff_and_only_for_their_boards",
+    ("GET", "/desk/report"): "staff only: test_the_desk_is_only_for_staff_and_only_for_their_boards",
+}
+# Who tries every ticket route on a ticket they may not see: a customer of another organisation, and staff
+# of another board.
+STRANGERS = {"bea@brix.example": "ann-rota", "rot@desk.example": "al-ledger"}
+
+
+def test_every_route_in_the_app_is_in_the_matrix(desk: tuple[Flask, dict[str, str]]) -> None:
+    """The app's own list of routes, not ours: each names a ticket (and answers a stranger exactly as for a
+    ticket that does not exist) or is one of NO_TICKET."""
+    app, references = desk
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}}
+    ticket_routes = sorted(route for route in routes if "<reference>" in route[1])
+    assert routes - set(ticket_routes) == set(NO_TICKET), "place each new route in NO_TICKET or give it a <reference>"
+    for email, word in STRANGERS.items():
+        client = signed_in(app, email)
+        for method, rule in ticket_routes:
+            said = []
+            for reference in (references[word], MISSING):
+                path = rule.replace("<reference>", reference).replace("<int:attachment_id>", "1")
+                sent = {"json": {}} if path.startswith("/api/") else {"data": {"csrf_token": token(client)}}
+                answer = client.open(path, method=method, **(sent if method != "GET" else {}))
+                said.append((answer.status_code, answer.get_data(as_text=True).replace(reference, "REF")))
+            assert said[0] == said[1], (email, method, rule)
+            assert said[0][0] == 404, (email, method, rule, said[0][0])
