@@ -11,7 +11,7 @@ from flask import Flask
 
 from bridge.tickets.status import TicketStatus
 from tests.desk.board_fixtures import GRACE, LINUS, ROTA_ONLY, add_board, change, raise_at, staff_client
-from tests.portal.portal_fixtures import add_organisation, sign_in
+from tests.portal.portal_fixtures import add_organisation, add_staff, sign_in
 from tests.ticket_web_fixtures import LONDON, any_database, bridge_app, close_app, set_clock  # noqa: F401
 
 MONDAY = datetime(2026, 11, 23, tzinfo=LONDON)
@@ -151,3 +151,11 @@ def test_only_staff_come_in_and_each_sees_only_their_boards(board: tuple[Flask, 
                                                                 "new-critical", "new-standard", "open-urgent")]
     assert "assignee" not in mine[0]
     assert app.test_client().get("/desk").status_code == 303
+
+
+def test_an_admin_sees_every_boards_queue(board: tuple[Flask, dict[str, str]]) -> None:
+    app, refs = board
+    add_staff(app, "boss@desk.example", [], admin=True)
+    boss = staff_client(app, "boss@desk.example", at(10))
+    assert set(listed(boss)) == {refs[name] for name in refs if name != "closed"}
+    assert listed(boss, "?product=rota") == [refs["rota"]]
