@@ -87,6 +87,12 @@ def test_the_page_shows_what_the_customer_wrote_and_how_they_got_here(app: Flask
     assert grace.get(attachment).data == b"ERROR"
 
 
+def test_the_page_the_customer_came_from_links_to_the_help_centre(app: Flask, grace: FlaskClient) -> None:
+    """A client may send the page without its leading slash; the link must not point inside /desk/tickets/."""
+    reference = raise_at(app, MONDAY.replace(hour=10), page="ledger/help-sheets/credits/")
+    assert '<a href="/ledger/help-sheets/credits/">' in desk_page(grace, reference)
+
+
 def test_each_action_is_done_recorded_and_shown(app: Flask, ticket: str, grace: FlaskClient) -> None:
     taken = post(grace, ticket, "update", assignee=GRACE)
     assert taken.status_code == 303
