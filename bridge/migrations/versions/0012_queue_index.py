@@ -6,8 +6,8 @@ Create Date: 2026-12-05
 
 The queue (bridge/desk/queue.py) narrows a board's tickets by product, status, assignee and
 priority and orders them by their targets. An index holding all of those columns lets the database
-order a board's open tickets without reading a ticket row; with 50,000 tickets on a board this took
-the queue's p99 under 50 ms (benchmarks/RESULTS.md). 0008's (product, status) index gains the id,
+order a board's open tickets without reading a ticket row, so a page of the queue costs about the
+same on a board of a year's tickets as on a new one (measured in benchmarks/RESULTS.md). 0008's (product, status) index gains the id,
 so a board's resolved and closed tickets come newest first without a sort on PostgreSQL too (SQLite
 has the row id in every index already).
 """
