@@ -7,7 +7,6 @@ translate: the rules live in bridge/tickets/conversation.py and the lifecycle.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from io import BytesIO
 from typing import Any
 
@@ -35,9 +34,9 @@ from bridge.tickets.lifecycle import TransitionRefused, allowed_next, history
 from bridge.tickets.models import Ticket, TicketEvent
 from bridge.tickets.service import Receipt
 from bridge.tickets.status import TicketStatus
-from bridge.tickets.times import local_time
 from bridge.tickets.validation import MAX_LENGTHS, InvalidSubmission
 from bridge.web import csrf
+from bridge.web.dates import due, when
 from bridge.web.signed_in import signed_in_account
 from bridge.web.context import db_session, services
 from bridge.web.desk import queue_json
@@ -71,7 +70,7 @@ def list_page():
     words, status = request.args.get("q", ""), request.args.get("status", "")
     tickets = find_tickets(account, words, status if status in STATUSES else "")
     return page("My tickets", "account/tickets.html", account=account, tickets=tickets, q=words, chosen_status=status,
-                statuses=list(TicketStatus), due=_due, status_label=_status_label,
+                statuses=list(TicketStatus), due=due, status_label=_status_label,
                 csrf_token=csrf.form_token())
 
 
@@ -356,17 +355,8 @@ def ticket_page(account: Account, ticket: Ticket, *, body: str = "", follow_up: 
                 closeable=closeable, body=body, follow_up=follow_up, errors=errors or {}, notice=notice,
                 limits={"body": MAX_BODY, "comment": MAX_COMMENT, "files": MAX_ATTACHMENTS,
                         "mb": services().settings.attachment_max_mb},
-                when=_when, due=_due, status_label=_status_label,
+                when=when, due=due, status_label=_status_label,
                 csrf_token=csrf.form_token())
-
-
-def _when(moment: datetime) -> str:
-    """When something happened, on the desk's clock, with the year (tickets are read long after)."""
-    return local_time(moment, get_desk().policy.timezone, year=True)
-
-
-def _due(moment: datetime) -> str:
-    return local_time(moment, get_desk().policy.timezone)
 
 
 def _status_label(value: str | None) -> str:

@@ -12,7 +12,6 @@ in bridge.credits.assessment; views only translate.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, url_for
@@ -25,10 +24,11 @@ from bridge.credits.ledger import Statement, balance, statement
 from bridge.credits.quotes import QuoteTerms, latest_quote, open_quote, quote_json, quote_reason
 from bridge.tickets.lifecycle import TransitionRefused
 from bridge.tickets.models import Ticket
-from bridge.tickets.times import local_time
 from bridge.web import csrf
-from bridge.web.account_tickets import ticket_page, visible_ticket, writable_ticket
+from bridge.web.dates import when
+from bridge.web.account_tickets import ticket_page, writable_ticket
 from bridge.web.context import db_session, services
+from bridge.web.desk import desk_ticket
 from bridge.web.desk import ticket_html as desk_ticket_html
 from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
@@ -65,7 +65,7 @@ def statement_page():
     organisation = credits_organisation(account)
     found = statement(db_session(), organisation) if organisation is not None else None
     return page("Your credits", "credits/statement.html", account=account, statement=found,
-                terms=desk.terms.public(), when=_when)
+                terms=desk.terms.public(), when=when)
 
 
 @bp.get("/api/credits")
@@ -93,7 +93,7 @@ def customer_statement(account: Account, found: Statement) -> dict[str, Any]:
 def assess_json(reference: str):
     body = json_object()
     account = signed_in_account()
-    ticket = staff_ticket(account, reference)
+    ticket = desk_ticket(account, reference)
     note = _note(body.get("note"))
     charging = _api(lambda: credit_desk().assess(db_session(), ticket, body.get("category"), note=note,
                                                  actor=account.email, now=services().clock()))
@@ -104,7 +104,7 @@ def assess_json(reference: str):
 @bp.post("/account/tickets/<reference>/assessment")
 def assess_page(reference: str):
     account = signed_in_account()
-    ticket = staff_ticket(account, reference)
+    ticket = desk_ticket(account, reference)
     return _form_action(account, ticket, lambda: credit_desk().assess(
         db_session(), ticket, request.form.get("category"), note=_note(request.form.get("note", "").strip() or None),
         actor=account.email, now=services().clock()))
@@ -156,7 +156,7 @@ def _decide(account: Account, ticket: Ticket, approve: bool) -> dict[str, Any]:
 def quote_json_route(reference: str):
     body = json_object()
     account = signed_in_account()
-    ticket = staff_ticket(account, reference)
+    ticket = desk_ticket(account, reference)
     _api(lambda: services().quotes().offer(db_session(), ticket, QuoteTerms.read(body), actor=account.email,
                                            now=services().clock()))
     db_session().commit()
@@ -166,7 +166,7 @@ def quote_json_route(reference: str):
 @bp.post("/account/tickets/<reference>/quote")
 def quote_page(reference: str):
     account = signed_in_account()
-    ticket = staff_ticket(account, reference)
+    ticket = desk_ticket(account, reference)
     fields = {name: request.form.get(name, "").strip() for name in ("cost", "currency", "timescale", "note")}
     return _form_action(account, ticket, lambda: services().quotes().offer(
         db_session(), ticket, QuoteTerms.read({**fields, "note": fields["note"] or None}), actor=account.email,
@@ -200,7 +200,7 @@ def credits_panel(ticket: Ticket) -> dict[str, Any] | None:
             "charging": desk.charging(session, ticket) if chargeable else None,
             "quote_reason": reason, "quote": latest_quote(session, ticket),
             "staff": may_work_on(account, ticket), "customer": may_write(account, ticket),
-            "consent": ticket.credit_consent, "when": _when}
+            "consent": ticket.credit_consent, "when": when}
 
 
 def credit_balance(account: Account | None) -> int | None:
@@ -212,14 +212,6 @@ def credit_balance(account: Account | None) -> int | None:
 
 
 # --- helpers -------------------------------------------------------------------------------------------
-
-
-def staff_ticket(account: Account, reference: str) -> Ticket:
-    """The ticket if account is staff on its product's board; the same 404 as a missing ticket for anyone else."""
-    ticket = visible_ticket(account, reference)
-    if not may_work_on(account, ticket):
-        abort(404)
-    return ticket
 
 
 def _note(value: object) -> str | None:
@@ -260,7 +252,3 @@ def _form_action(account: Account, ticket: Ticket, action: Callable[[], object])
     db_session().commit()
     page_of = "desk.ticket_page" if show is desk_ticket_html else "account_tickets.show_page"
     return redirect(url_for(page_of, reference=ticket.reference, _anchor="kb-credits"), 303)
-
-
-def _when(moment: datetime) -> str:
-    return local_time(moment, services().policy.timezone, year=True)

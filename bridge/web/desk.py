@@ -8,7 +8,6 @@ on a ticket are bridge/web/desk_actions.py; this module only reads.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, get_flashed_messages, jsonify, request, url_for
@@ -24,8 +23,8 @@ from bridge.tickets.conversation import TicketMessage
 from bridge.tickets.lifecycle import allowed_next, history
 from bridge.tickets.models import Ticket
 from bridge.tickets.status import TicketStatus
-from bridge.tickets.times import local_time
 from bridge.web import csrf
+from bridge.web.dates import due, when
 from bridge.web.signed_in import signed_in_account
 from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError
@@ -122,7 +121,7 @@ def queue_html(account: Account, filters: QueueFilters, entries: list[QueueEntry
                 colours={p.key: p.colour for p in policy.priorities}, labels={p.key: p.label for p in policy.priorities},
                 previous=url_for(".queue_page", **args, start=max(offset - PAGE_SIZE, 0) or None) if offset else None,
                 next=url_for(".queue_page", **args, start=offset + PAGE_SIZE) if more else None,
-                left=hours_left, due=_due, status_label=_status_label, notices=get_flashed_messages(),
+                left=hours_left, due=due, status_label=_status_label, notices=get_flashed_messages(),
                 csrf_token=csrf.form_token())
 
 
@@ -154,7 +153,7 @@ def ticket_html(account: Account, ticket: Ticket, *, draft: str = "", found: Any
                 labels={p.key: p.label for p in desk.policy.priorities},
                 type_labels={t.key: t.label for t in desk.policy.request_types},
                 product_name=desk.product_name(ticket.product), draft=draft, found=found, errors=errors or {},
-                notice=notice, notices=get_flashed_messages(), left=hours_left, when=_when, due=_due,
+                notice=notice, notices=get_flashed_messages(), left=hours_left, when=when, due=due,
                 status_label=_status_label, today=now.astimezone(desk.policy.timezone).date(),
                 find=find, split_subject=split_subject, split_description=split_description, site_link=site_link,
                 csrf_token=csrf.form_token())
@@ -222,14 +221,6 @@ def _limit(raw: str | None) -> int:
         problem = f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
         raise ApiError(400, "invalid_filter", f"limit {problem}", {"limit": problem})
     return int(raw)
-
-
-def _when(moment: datetime) -> str:
-    return local_time(moment, get_desk().policy.timezone, year=True)
-
-
-def _due(moment: datetime) -> str:
-    return local_time(moment, get_desk().policy.timezone)
 
 
 def _status_label(value: str | None) -> str:
