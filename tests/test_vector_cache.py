@@ -36,8 +36,8 @@ def test_builds_into_empty_folders_encode_only_what_they_have_not_seen(kb_copy: 
     assert again == {"encoded": 0, "sections": first["sections"]}
 
     sheet = kb_copy / EDITED
-    sheet.write_text(sheet.read_text().replace("## Can I check the cost before you start?\n",
-                                               "## Can I check the cost before you start?\n\nYes, always.\n"))
+    sheet.write_text(sheet.read_text().replace("## Agree in advance, or see the cost first\n",
+                                               "## Agree in advance, or see the cost first\n\nYes, always.\n"))
     edited = build(kb_copy, tmp_path / "edited", cache)
     assert edited == {"encoded": 1, "sections": first["sections"]}
 
