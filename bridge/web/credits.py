@@ -28,8 +28,7 @@ from bridge.web import csrf
 from bridge.web.dates import when
 from bridge.web.account_tickets import ticket_page, writable_ticket
 from bridge.web.context import db_session, services
-from bridge.web.desk import desk_ticket
-from bridge.web.desk import ticket_html as desk_ticket_html
+from bridge.web.desk import desk_ticket, ticket_html as desk_ticket_html
 from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
 from bridge.web.signed_in import current_account, signed_in_account
