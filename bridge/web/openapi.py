@@ -20,7 +20,7 @@ from bridge.web.errors import ApiError
 from bridge.web.openapi_account import account_paths, account_schemas, answer, error, list_tickets, ref
 from bridge.web.openapi_credits import consent_property, cover_property, credits_paths, credits_schemas
 from bridge.web.openapi_desk import desk_paths, desk_schemas, shared_ticket_routes
-from bridge.web.search_api import MAX_LIMIT, get_index
+from bridge.web.search_api import DESK_HEADER, MAX_LIMIT, get_index
 from bridge.web.tickets import MAX_BODY_BYTES, support_data
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -194,7 +194,9 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
             "type": "object",
             "required": ["search_id", "query", "total", "results", "suggestion", "confident"],
             "properties": {
-                "search_id": {**text, "description": "Quote it when a result is opened (POST /api/search-events/{id}/opened)."},
+                "search_id": {**nullable_text, "description": "Quote it when a result is opened (POST "
+                                                             "/api/search-events/{id}/opened); null for a search "
+                                                             f"not recorded (sent with {DESK_HEADER}: 1 by the review board's reply form)."},
                 "query": text,
                 "total": {"type": "integer", "minimum": 0},
                 "results": {"type": "array", "items": ref("Hit")},

@@ -15,6 +15,8 @@ from bridge.web.search_log_api import search_log
 bp = Blueprint("search_api", __name__, url_prefix="/api")
 
 MAX_LIMIT = 50
+# Sent by the review board's reply form (bridge/web/static/desk.js): a search the log should not count.
+DESK_HEADER = "X-KB-Desk"
 # Anyone may call these without a form, as fast as they like: each costs a search or a write.
 LIMITED_ENDPOINTS = ("search_api.search", "search_log.opened", "search_log.feedback")
 
@@ -69,8 +71,11 @@ def search():
     if product is not None and product not in index.products():
         raise ApiError(400, "unknown_product", f"product {product!r} is not one of: {', '.join(sorted(index.products()))}")
     results = index.search(query, limit=limit, product=product)
-    # A HEAD request (a link checker, a monitor) asks whether the search answers, not for anything: not a search to log.
-    search_id = None if request.method == "HEAD" else search_log().record_search(
+    # A HEAD request (a link checker, a monitor) asks whether the search answers, not for anything; the review
+    # board's reply form looks for an article to link, for a customer who has already asked: neither is a
+    # customer's search, and logging them would put false gaps in `kb gaps` and the desk's self-service figures.
+    unlogged = request.method == "HEAD" or request.headers.get(DESK_HEADER) == "1"
+    search_id = None if unlogged else search_log().record_search(
         visit_id=request.headers.get("X-KB-Visit", "")[:64] or None,
         query=results.query,
         result_count=results.total,

@@ -22,9 +22,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bridge.accounts.models import Contact, Organisation, StaffMember
 from bridge.db import make_engine, make_session_factory, upgrade_database
+from bridge.searchlog.models import SearchEvent
 from tests.served_bridge import served_with_mail
 from tests.tickets.smtp_recorder import RecordingHandler
 
@@ -38,6 +40,7 @@ LINK = re.compile(r"^(http://\S+/account/sign-in/\S+?)\r?$", re.MULTILINE)
 class Bridge:
     base: str
     mail: RecordingHandler
+    database: str
 
     def mail_to(self, address: str, subject_has: str, body_has: str = "", seconds: float = 20) -> EmailMessage:
         """The newest mail to address whose subject (and text) has the words, once the server has accepted it."""
@@ -84,7 +87,7 @@ def bridge(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         session.commit()
     engine.dispose()
     with served_with_mail(built_kb, database) as (base, mail):
-        yield Bridge(base, mail)
+        yield Bridge(base, mail, database)
 
 
 def raise_ticket(bridge: Bridge) -> str:
@@ -152,6 +155,11 @@ def test_a_board_member_works_a_ticket_and_the_customer_signs_it_off(bridge: Bri
         assert ada.locator("#kb-ticket-status").inner_text() == "Closed"
     finally:
         customer.close()
+
+    engine = make_engine(bridge.database)
+    with engine.connect() as connection:  # the board's search for a link is not a customer's search
+        assert connection.execute(select(SearchEvent).where(SearchEvent.query == "send my first invoice")).first() is None
+    engine.dispose()
 
     page.goto(bridge.base + "desk/report")
     assert page.locator("#kb-report-raised").inner_text() == "1"

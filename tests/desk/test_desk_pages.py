@@ -181,3 +181,15 @@ def test_release_and_split(app: Flask, grace: FlaskClient) -> None:
     assert f">{withheld}</a>: Two questions" in desk_page(grace, new)
     missing = post(grace, withheld, "split", subject="", description="Kept")
     assert missing.status_code == 400 and ">Kept</textarea>" in missing.get_data(as_text=True)
+
+
+def test_the_boards_searches_for_a_link_are_not_counted_as_customers(app: Flask, ticket: str,
+                                                                      grace: FlaskClient) -> None:
+    post(grace, ticket, "messages", body="", find="payroll totals", action="find")
+    from_script = grace.get("/api/search?q=bank+feed+stalled", headers={"X-KB-Desk": "1"})
+    assert from_script.status_code == 200 and from_script.get_json()["search_id"] is None
+    assert app.test_client().get("/api/search?q=vat+rates").get_json()["search_id"]
+    services(app).search_log().flush()
+    with services(app).sessions()() as session:
+        logged = set(session.scalars(select(SearchEvent.query)))
+    assert logged == {"export invoices", "vat rates"}
