@@ -88,7 +88,8 @@ def poll(watch: bool) -> None:
             logging.getLogger(__name__).exception("kb mail poll: could not handle a message; moved to the refused folder")
             return Disposition.REFUSED
 
-    poller = Poller(mailbox, handle, handled_folder=settings.imap_handled_folder)
+    poller = Poller(mailbox, handle, handled_folder=settings.imap_handled_folder,
+                    max_bytes=settings.mail_max_mb * 1_000_000)
     try:
         if watch:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")

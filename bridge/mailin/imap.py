@@ -75,9 +75,10 @@ class Poller:
     """Polls one mailbox folder, handing each message to handle and then moving it by what handle answered."""
 
     def __init__(self, mailbox: Mailbox, handle: Handler, *, handled_folder: str,
-                 timeout: float = TIMEOUT_SECONDS) -> None:
+                 timeout: float = TIMEOUT_SECONDS, max_bytes: int | None = None) -> None:
         self._mailbox = mailbox
         self._handle = handle
+        self._max_bytes = max_bytes
         self._folders = {Disposition.HANDLED: handled_folder, Disposition.REFUSED: f"{handled_folder}-refused"}
         self._timeout = timeout
 
@@ -94,6 +95,12 @@ class Poller:
             client.select_folder(self._mailbox.folder)
             can_move = client.has_capability("MOVE")
             for uid in client.search("ALL"):
+                if self._too_large(client, uid):
+                    # Refused unread, so one huge message cannot fill the poller's memory; it stays in the
+                    # refused folder, where the mailbox's owner can still read it.
+                    self._move(client, uid, self._folders[Disposition.REFUSED], can_move)
+                    counts[Disposition.REFUSED] += 1
+                    continue
                 fetched = client.fetch([uid], ["BODY.PEEK[]"]).get(uid)
                 if fetched is None:  # expunged by someone else meanwhile
                     continue
@@ -119,6 +126,17 @@ class Poller:
                 if done.handled or done.refused:
                     log.info("mail poll: %s handled, %s refused", done.handled, done.refused)
             stop.wait(wait)
+
+    def _too_large(self, client: IMAPClient, uid: int) -> bool:
+        """Whether the server says the message is larger than the desk takes (KB_MAIL_MAX_MB)."""
+        if self._max_bytes is None:
+            return False
+        size = client.fetch([uid], ["RFC822.SIZE"]).get(uid, {}).get(b"RFC822.SIZE")
+        if size is None or size <= self._max_bytes:
+            return False
+        log.warning("mail poll: message %s is %s bytes, over KB_MAIL_MAX_MB; moved to the refused folder unread",
+                    uid, size)
+        return True
 
     @staticmethod
     def _move(client: IMAPClient, uid: int, folder: str, can_move: bool) -> None:

@@ -33,6 +33,22 @@ def test_kb_mail_poll_handles_each_email_and_moves_it_out_of_the_inbox(desk: Des
     assert len(desk.send_mail()) == 1  # the acknowledgement; none for the auto-reply
 
 
+def test_an_email_over_the_size_limit_is_refused_without_being_downloaded(desk: Desk, dovecot: Dovecot) -> None:
+    dovecot.deliver(email(subject="Small").as_bytes(), email(subject="Huge", text="x" * 50_000).as_bytes())
+    handled: list[bytes] = []
+
+    def handle(raw: bytes) -> Disposition:
+        handled.append(raw)
+        return Disposition.HANDLED
+
+    done = Poller(Mailbox.from_url(dovecot.url), handle, handled_folder="kb-handled", timeout=5,
+                  max_bytes=20_000).poll_once()
+
+    assert (done.handled, done.refused) == (1, 1)
+    assert len(handled) == 1 and b"Subject: Small" in handled[0]
+    assert (dovecot.count("INBOX"), dovecot.count("kb-handled"), dovecot.count("kb-handled-refused")) == (0, 1, 1)
+
+
 def test_the_server_stopped_mid_poll_and_restarted_loses_nothing_and_handles_nothing_twice(
         desk: Desk, dovecot: Dovecot) -> None:
     dovecot.deliver(*(email(subject=f"Problem {n}").as_bytes() for n in range(4)))
