@@ -196,7 +196,7 @@ def _schemas(support: dict[str, Any]) -> dict[str, Any]:
             "properties": {
                 "search_id": {**nullable_text, "description": "Quote it when a result is opened (POST "
                                                              "/api/search-events/{id}/opened); null for a search "
-                                                             f"not recorded (sent with {DESK_HEADER}: 1 by the review board's reply form)."},
+                                                             f"not recorded (sent with {DESK_HEADER}: 1 by signed-in staff, from the review board's reply form)."},
                 "query": text,
                 "total": {"type": "integer", "minimum": 0},
                 "results": {"type": "array", "items": ref("Hit")},

@@ -11,6 +11,7 @@ from bridge.web.context import services
 from bridge.web.errors import ApiError
 from bridge.web.rate_limits import shared_limit
 from bridge.web.search_log_api import search_log
+from bridge.web.signed_in import staff_signed_in
 
 bp = Blueprint("search_api", __name__, url_prefix="/api")
 
@@ -74,7 +75,8 @@ def search():
     # A HEAD request (a link checker, a monitor) asks whether the search answers, not for anything; the review
     # board's reply form looks for an article to link, for a customer who has already asked: neither is a
     # customer's search, and logging them would put false gaps in `kb gaps` and the desk's self-service figures.
-    unlogged = request.method == "HEAD" or request.headers.get(DESK_HEADER) == "1"
+    # Only staff may leave their searches out: from anyone else the header would hide real customers' gaps.
+    unlogged = request.method == "HEAD" or (request.headers.get(DESK_HEADER) == "1" and staff_signed_in())
     search_id = None if unlogged else search_log().record_search(
         visit_id=request.headers.get("X-KB-Visit", "")[:64] or None,
         query=results.query,

@@ -23,6 +23,12 @@ def current_account() -> Account | None:
     return g.account
 
 
+def staff_signed_in() -> bool:
+    """Whether a member of staff is signed in: their posts and searches are the desk's work, not a customer's."""
+    account = current_account()
+    return account is not None and account.staff is not None
+
+
 def signed_in_account() -> Account:
     """The signed-in account; otherwise the API answers 401 and a page sends the visitor to sign in first."""
     account = current_account()

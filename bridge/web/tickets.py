@@ -38,7 +38,7 @@ from bridge.web.errors import ApiError, is_api_request
 from bridge.web.json_body import json_body
 from bridge.web.search_log_api import MAX_SEARCH_ID, search_log
 from bridge.web.shell import Shell, load_shell
-from bridge.web.signed_in import current_account
+from bridge.web.signed_in import current_account, staff_signed_in
 
 bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/tickets/static")
 
@@ -96,7 +96,7 @@ def _limit_ticket_posts(app: Flask) -> None:
                              on_breach=_too_many_requests)(bp)
         app.extensions[EXTENSION].customer_posts = limiter.shared_limit(
             rate, scope="tickets", methods=["POST"], deduct_when=_succeeded, on_breach=_too_many_requests,
-            exempt_when=_staff_signed_in)
+            exempt_when=staff_signed_in)
     if per_recipient:
         # Wrapping the registered views (not the module's functions) keeps each app's limits its own;
         # override_defaults=False keeps the per-client limit on them too.
@@ -114,11 +114,6 @@ def share_ticket_limit(app: Flask, blueprint: Blueprint) -> None:
     limit = app.extensions[EXTENSION].customer_posts
     if limit is not None:
         limit(blueprint)
-
-
-def _staff_signed_in() -> bool:
-    account = current_account()
-    return account is not None and account.staff is not None
 
 
 def recipient_key() -> str:
