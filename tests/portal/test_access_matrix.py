@@ -208,6 +208,7 @@ def test_credits_routes_answer_as_the_rules_say(credits_desk: tuple[Flask, dict[
     visible = {**CUSTOMERS, **STAFF}
     assert app.test_client().post(f"/api/tickets/{references['al-ledger']}/assessment",
                                   json={"category": "standard"}).status_code == 401
+    assert {client.get("/account/credits").status_code for client in clients.values()} == {200}
     statements = {email: client.get("/api/credits").status_code for email, client in clients.items()}
     assert statements == {"ann@acme.example": 200, "al@acme.example": 200, "nina@acme.example": 200,
                           "bea@brix.example": 200, "walk@in.example": 404, "led@desk.example": 404,
@@ -220,6 +221,10 @@ def test_credits_routes_answer_as_the_rules_say(credits_desk: tuple[Flask, dict[
                                                          json={"category": "standard"}).status_code
             # The walk-in's ticket belongs to no organisation: nothing to charge.
             expected[email, word, "assess"] = (409 if word == "walk-ledger" else 200) if sees and not customer else 404
+            # None of these tickets is a new requirement or asks for out-of-hours cover: nothing to quote.
+            answers[email, word, "quote"] = client.post(f"/api/tickets/{reference}/quote", json={
+                "cost": 100, "currency": "GBP", "timescale": "a week"}).status_code
+            expected[email, word, "quote"] = 409 if sees and not customer else 404
             page = client.get(f"/account/tickets/{reference}")
             assert page.status_code == (200 if sees else 404)
             assert ("Assess in credits" in page.get_data(as_text=True)) == (sees and not customer and word != "walk-ledger")
