@@ -248,11 +248,13 @@ def follow_up_json(reference: str):
 
 
 def _follow_up(account: Account, ticket: Ticket, description: object) -> Receipt:
-    """A new ticket for a closed one, raised by the account with the same product, type and priority, linking back."""
+    """A new ticket for a closed one, raised by the account with the same product, type, priority and (on a
+    desk that charges credits) consent to charges, linking back."""
     subject = f"Follow-up to {ticket.reference}: {ticket.subject}"[: MAX_LENGTHS["subject"]]
+    consent = {"credit_consent": ticket.credit_consent} if ticket.credit_consent else {}
     receipt = get_desk().submit(db_session(), {
         "email": account.email, "name": account.name, "product": ticket.product, "subject": subject,
-        "description": description, "request_type": ticket.request_type, "priority": ticket.priority})
+        "description": description, "request_type": ticket.request_type, "priority": ticket.priority, **consent})
     get_desk().find(db_session(), receipt.reference).follows_up = ticket.id
     return receipt
 

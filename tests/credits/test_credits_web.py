@@ -140,6 +140,9 @@ def test_declining_the_cost_closes_the_ticket_without_a_charge(app: Flask, maile
         {**ada.get("/api/credits").get_json()["entries"][0]}]}
     [mail] = delivered(app, mailed, "declined")
     assert "no credits were charged" in mail.get_body(("plain",)).get_content()
+    follow_up = ada.post(f"/api/tickets/{reference}/follow-up", json={"description": "I do want it after all."})
+    assert follow_up.status_code == 201, follow_up.get_data(as_text=True)
+    assert ticket_row(app, follow_up.get_json()["reference"]).credit_consent == "quote_first"
 
 
 def test_too_few_credits_hold_the_ticket_and_offer_the_packages(app: Flask, mailed: RecordingHandler) -> None:
