@@ -181,6 +181,7 @@ def test_release_and_split(app: Flask, grace: FlaskClient) -> None:
     assert f">{withheld}</a>: Two questions" in desk_page(grace, new)
     missing = post(grace, withheld, "split", subject="", description="Kept")
     assert missing.status_code == 400 and ">Kept</textarea>" in missing.get_data(as_text=True)
+    assert 'id="kb-subject-error"' in missing.get_data(as_text=True)  # the message beside the field
 
 
 def test_the_boards_searches_for_a_link_are_not_counted_as_customers(app: Flask, ticket: str,

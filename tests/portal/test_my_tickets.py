@@ -159,6 +159,15 @@ def test_forms_without_the_pages_token_change_nothing(app: Flask, ada: FlaskClie
     assert ada.get(f"/api/tickets/{reference}").get_json()["status"] == "new"
 
 
+def test_a_refused_message_says_why_above_the_form_and_beside_the_field(app: Flask, ada: FlaskClient) -> None:
+    reference = raise_ticket(ada)
+    token = TOKEN.search(ada.get(f"/account/tickets/{reference}").get_data(as_text=True)).group(1)
+    refused = ada.post(f"/account/tickets/{reference}/messages", data={"csrf_token": token, "body": " "})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert '<li><a href="#kb-body">Body: ' in text and 'id="kb-body-error"' in text
+
+
 def _bytes(size: int):
     from io import BytesIO
     return BytesIO(b"x" * size)
