@@ -187,7 +187,8 @@ class _Checker:
         elif not isinstance(value, str):
             self.fail(name, "must be a string")
         elif value not in keys:
-            self.fail(name, f"{CHOICES[name]}: one of {', '.join(keys)}")
+            self.fail(name, f"{CHOICES[name]}: one of {', '.join(keys)}" if keys else
+                      f"{CHOICES[name]}: there are none to choose from")
         else:
             return value
         return ""

@@ -68,6 +68,17 @@ def test_the_form_shows_the_account_fixed_and_offers_only_the_contacts_products(
     assert f"Signed in as <strong>{ADA}</strong> (Acme)" in page
 
 
+def test_a_contact_without_products_is_told_so_and_cannot_name_one(app: Flask) -> None:
+    add_organisation(app, "brix", ["ledger"], [("bea@brix.example", [], True)])
+    bea = signed_in(app, "bea@brix.example")
+    page = form(bea)
+    assert offered(page) == []
+    assert "Your account may not raise tickets for any product yet" in page
+    sent = bea.post("/api/tickets", json=valid_ticket(product="ledger"))
+    assert sent.get_json()["error"]["fields"] == {"product": "Choose the product: there are none to choose from"}
+    assert tickets(app) == []
+
+
 def test_a_visitor_gets_an_open_form_with_every_product(app: Flask) -> None:
     page = form(app.test_client())
     assert "readonly" not in control(page, "kb-email") and "readonly" not in control(page, "kb-name")
