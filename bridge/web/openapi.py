@@ -31,6 +31,9 @@ _CONTROL_BUT_LINE_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f
 ONE_LINE = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
 ONE_LINE_OR_BLANK = rf"^[^{_CONTROL}]*$"
 SOME_TEXT = rf"^[^{_CONTROL_BUT_LINE_BREAKS}]*[^\s{_CONTROL_BUT_LINE_BREAKS}][^{_CONTROL_BUT_LINE_BREAKS}]*$"
+# A query needs a word character of any script (the search reads words as Python's \w does). JSON Schema
+# patterns are ECMA-262, whose \w is ASCII only: every character from U+00AA up stands in for the others.
+QUERY_HAS_A_WORD = r"[0-9A-Za-z_\u00aa-\uffff]"
 # A path on the help centre: no scheme, no host, no backslash, no control characters.
 _NOT_AN_ADDRESS = r"(?!\s*[A-Za-z][A-Za-z0-9+.\-]*:)(?!\s*//)"
 SITE_PATH = rf"^{_NOT_AN_ADDRESS}[^\\{_CONTROL}]*[^\s\\{_CONTROL}][^\\{_CONTROL}]*$"
@@ -91,7 +94,7 @@ def _search(products: list[str]) -> dict[str, Any]:
         "description": "Each article's best section for the query, best article first.",
         "parameters": [
             {"name": "q", "in": "query", "required": True, "description": "What the customer typed: words and \"quoted phrases\".",
-             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": r"\w"}},
+             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": QUERY_HAS_A_WORD}},
             {"name": "limit", "in": "query", "required": False, "description": "How many articles (default 10).",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
             {"name": "product", "in": "query", "required": False, "description": "Only articles about this product.",
