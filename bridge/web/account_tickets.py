@@ -43,6 +43,7 @@ from bridge.web.desk import queue_json
 from bridge.web.desk_api import staff_detail, staff_message
 from bridge.web.errors import ApiError, api_error, is_api_request, json_error
 from bridge.web.json_body import json_object
+from bridge.web.ticket_credits import ticket_credits
 from bridge.web.tickets import EXPIRED, MAX_BODY_BYTES, get_desk, page, share_ticket_limit
 
 bp = Blueprint("account_tickets", __name__)
@@ -324,6 +325,7 @@ def detail(account: Account, ticket: Ticket) -> dict[str, Any]:
                      *(message_json(ticket, message) for message in public_messages(session, ticket))],
         "history": [{"at": event.at.isoformat(), "kind": event.kind, "from_status": event.from_status,
                      "to_status": event.to_status, "by": by.as_json()} for event, by in customer_history(account, ticket)],
+        "credits": ticket_credits(ticket),
     }
 
 

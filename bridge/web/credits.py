@@ -21,7 +21,7 @@ from bridge.accounts.actors import ledger_actors
 from bridge.accounts.identity import Account
 from bridge.credits.assessment import CreditDesk, CreditsRefused
 from bridge.credits.ledger import Statement, balance, statement
-from bridge.credits.quotes import QuoteTerms, latest_quote, open_quote, quote_json, quote_reason
+from bridge.credits.quotes import QuoteTerms, latest_quote, open_quote, quote_reason
 from bridge.tickets.lifecycle import TransitionRefused
 from bridge.tickets.models import Ticket
 from bridge.web import csrf
@@ -32,6 +32,7 @@ from bridge.web.desk import desk_ticket, ticket_html as desk_ticket_html
 from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
 from bridge.web.signed_in import current_account, signed_in_account
+from bridge.web.ticket_credits import standing
 from bridge.web.tickets import EXPIRED, page, share_ticket_limit
 
 bp = Blueprint("credits", __name__)
@@ -170,15 +171,6 @@ def quote_page(reference: str):
     return _form_action(account, ticket, lambda: services().quotes().offer(
         db_session(), ticket, QuoteTerms.read({**fields, "note": fields["note"] or None}), actor=account.email,
         now=services().clock()))
-
-
-def standing(ticket: Ticket) -> dict[str, Any]:
-    """Where a ticket stands after an approval or a quote: its status, its credits (or null), its latest quote."""
-    session, desk = db_session(), services().credits()
-    charging = desk.charging(session, ticket) if desk is not None and ticket.organisation_id is not None else None
-    quote = latest_quote(session, ticket)
-    return {"reference": ticket.reference, "status": ticket.status,
-            "charging": charging.as_json() if charging else None, "quote": quote_json(quote) if quote else None}
 
 
 # --- what the ticket page shows -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from bridge.web.context import db_session, services
 from bridge.web.errors import ApiError
 from bridge.web.json_body import json_object
 from bridge.web.signed_in import signed_in_account
+from bridge.web.ticket_credits import ticket_credits
 from bridge.web.tickets import get_desk
 
 bp = Blueprint("desk_api", __name__)
@@ -132,6 +133,7 @@ def staff_detail(ticket: Ticket) -> dict[str, Any]:
         "created_at": ticket.created_at.isoformat(), "updated_at": ticket.updated_at.isoformat(),
         "targets": targets.state(ticket, desk.calendar, services().clock()).as_json(),
         "search": {"query": ticket.query, "page": ticket.page, "suggested_articles": list(ticket.suggested_articles)},
+        "credits": ticket_credits(ticket),
         "split_from": linked.get(ticket.split_from) if ticket.split_from else None,
         "splits": sorted(reference for id_, reference in linked.items()
                          if id_ not in (ticket.split_from, ticket.follows_up)),

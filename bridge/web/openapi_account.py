@@ -202,13 +202,14 @@ def account_schemas() -> dict[str, Any]:
         "TicketDetail": {
             "type": "object",
             "required": [*summary_properties, "status_label", "withheld_reason", "closed_at", "rating",
-                         "rating_comment", "follows_up", "messages", "history"],
+                         "rating_comment", "follows_up", "messages", "history", "credits"],
             "properties": {
                 **summary_properties,
                 "status_label": TEXT, "withheld_reason": NULLABLE_TEXT,
                 "closed_at": {"type": ["string", "null"], "format": "date-time"},
                 "rating": {"type": ["integer", "null"]}, "rating_comment": NULLABLE_TEXT,
                 "follows_up": {**NULLABLE_TEXT, "description": "The reference of the closed ticket this one follows up"},
+                "credits": ref("TicketCredits"),
                 "messages": {"type": "array", "items": ref("Message")},
                 "history": {"type": "array", "items": {
                     "type": "object", "required": ["at", "kind", "from_status", "to_status", "by"],

@@ -107,14 +107,24 @@ def credits_schemas() -> dict[str, Any]:
                 "reference": TEXT, "status": TEXT,
                 "charging": {"anyOf": [{"type": "null"}, ref("Charging")],
                              "description": "null on a desk without credits or for a ticket of no organisation"},
-                "quote": {"anyOf": [{"type": "null"}, {
-                    "type": "object",
-                    "required": ["reason", "cost", "currency", "timescale", "note", "status", "offered_at", "decided_at"],
-                    "properties": {"reason": {"enum": ["new_requirement", "out_of_hours"]}, "cost": TEXT,
-                                   "currency": TEXT, "timescale": TEXT, "note": {"type": ["string", "null"]},
-                                   "status": {"enum": ["offered", "accepted", "declined"]}, "offered_at": TIME,
-                                   "decided_at": {"type": ["string", "null"], "format": "date-time"}}}]},
+                "quote": {"anyOf": [{"type": "null"}, ref("Quote")]},
             },
+        },
+        "Quote": {
+            "type": "object",
+            "required": ["reason", "cost", "currency", "timescale", "note", "status", "offered_at", "decided_at"],
+            "properties": {"reason": {"enum": ["new_requirement", "out_of_hours"]}, "cost": TEXT,
+                           "currency": TEXT, "timescale": TEXT, "note": {"type": ["string", "null"]},
+                           "status": {"enum": ["offered", "accepted", "declined"]}, "offered_at": TIME,
+                           "decided_at": {"type": ["string", "null"], "format": "date-time"}},
+        },
+        "TicketCredits": {
+            "anyOf": [{"type": "null"}, {
+                "type": "object", "required": ["consent", "charging", "quote"],
+                "properties": {"consent": {"enum": [*CREDIT_CONSENTS, None]},
+                               "charging": {"anyOf": [{"type": "null"}, ref("Charging")]},
+                               "quote": {"anyOf": [{"type": "null"}, ref("Quote")]}}}],
+            "description": "null when the desk charges no credits for the ticket and it needs no quote",
         },
         "Credits": {
             "anyOf": [{"type": "null"}, {

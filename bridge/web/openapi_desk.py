@@ -89,6 +89,7 @@ def desk_schemas() -> dict[str, Any]:
         "search": {"type": "object", "required": ["query", "page", "suggested_articles"],
                    "properties": {"query": nullable_text, "page": nullable_text,
                                   "suggested_articles": {"type": "array", "items": {"type": "object"}}}},
+        "credits": ref("TicketCredits"),
         "split_from": nullable_text, "splits": {"type": "array", "items": TEXT}, "follows_up": nullable_text,
         "messages": {"type": "array", "items": ref("StaffMessage")},
         "history": {"type": "array", "items": {

@@ -114,6 +114,11 @@ def test_cost_first_waits_with_the_clock_stopped_and_approval_charges_and_reopen
 
     page = ada.get(f"/account/tickets/{reference}").get_data(as_text=True)
     assert "Waiting for your approval of the cost" in page and "Approve 10 credits" in page
+    credits = {"consent": "quote_first", "quote": None, "charging": {
+        "reference": reference, "status": "awaiting_approval", "category": "standard", "category_credits": 10,
+        "charged": 0, "balance": 40}}
+    assert ada.get(f"/api/tickets/{reference}").get_json()["credits"] == credits
+    assert led.get(f"/api/tickets/{reference}").get_json()["credits"] == credits
     assert led.post(f"/api/tickets/{reference}/approval", json={"approve": True}).status_code == 403
     assert ada.post(f"/api/tickets/{reference}/approval", json={"approve": "yes"}).status_code == 400
 
