@@ -19,6 +19,11 @@ from bridge.tickets.policy import PolicyError
 from bridge.web.context import services
 
 
+# Each request's path without its query string, and no referrer: a query holds what a customer typed (a search,
+# words from their tickets), which the search log keeps only redacted and the access log need not keep at all.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, overrides: Mapping[str, str], options: dict) -> None:
         self.overrides, self.options = overrides, options
@@ -58,7 +63,8 @@ def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
     # Each worker loads its own sentence model (never this process, which forks them) and sends mail
     # from the outbox, woken by the tickets it stores.
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
-               "timeout": 30, "accesslog": "-", "errorlog": "-", "loglevel": "warning",
+               "timeout": 30, "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT, "errorlog": "-",
+               "loglevel": "warning",
                "post_worker_init": _start_worker,
                "worker_exit": lambda server, worker: services(worker.wsgi).close()}
     poller = _start_mail_poller(overrides) if services(probe).settings.imap_url and \
