@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
@@ -42,8 +42,8 @@ class Mailbox:
     port: int
     ssl: bool
     username: str
-    password: str
-    folder: str
+    password: str = field(repr=False)  # a Mailbox in a log or traceback must not show it
+    folder: str = "INBOX"
 
     @classmethod
     def from_url(cls, url: str) -> Mailbox:
