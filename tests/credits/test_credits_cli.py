@@ -75,3 +75,15 @@ def test_refusals_name_what_to_fix(any_database: str) -> None:  # noqa: F811
         2, "kb credits statement: ORG: no organisation nobody; add it first with kb org add\n")
     off = kb(any_database, "credits", "statement", "acme", policy="site_config/support.yml")
     assert off.exit_code == 2 and "does not charge credits" in off.output
+
+
+def test_an_imported_organisation_gets_the_grant_once(any_database: str, tmp_path) -> None:  # noqa: F811
+    customers = tmp_path / "customers.csv"
+    customers.write_text("organisation,organisation_name,organisation_products,paid_until,out_of_hours_cover,"
+                         "email,name,nominated,products\nbeta,Beta plc,ledger,2027-01-31,no,ann@beta.example,Ann,yes,\n")
+    first = kb(any_database, "accounts", "import", str(customers))
+    assert first.exit_code == 0, first.output
+    assert "added organisation beta:" in first.output and "granted 40 free credits" in first.output
+    assert "granted" not in kb(any_database, "accounts", "import", str(customers)).output
+    entries = json.loads(kb(any_database, "credits", "statement", "beta", "--format", "json").output)["entries"]
+    assert [(e["kind"], e["amount"], e["by"]) for e in entries] == [("grant", 40, "system")]
