@@ -4,14 +4,36 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from bridge.accounts.models import Contact, Organisation, StaffMember
+from bridge.db import make_engine, make_session_factory, upgrade_database
 from tests.conftest import free_port, wait_until_up
 from tests.tickets.smtp_recorder import RecordingHandler
+
+
+def database_with_acme(folder: Path, contact: str, staff: Sequence[tuple[str, str]] = ()) -> str:
+    """A migrated SQLite database in folder with Acme Ltd (ledger, paid up), contact as its nominated contact Ada
+    Lovelace, and each (email, name) in staff on the ledger board; its URL, for `kb serve`."""
+    database = f"sqlite:///{folder / 'kb.sqlite3'}"
+    upgrade_database(database)
+    engine = make_engine(database)
+    with make_session_factory(engine)() as session:
+        acme = Organisation(key="acme", name="Acme Ltd", products=["ledger"], paid_until=date(2099, 1, 1),
+                            out_of_hours_cover=False)
+        session.add(acme)
+        session.flush()
+        session.add(Contact(email=contact, name="Ada Lovelace", organisation_id=acme.id, nominated=True,
+                            products=["ledger"]))
+        session.add_all(StaffMember(email=email, name=name, boards=["ledger"]) for email, name in staff)
+        session.commit()
+    engine.dispose()
+    return database
 
 
 @contextmanager

@@ -8,16 +8,15 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
-from bridge.accounts.models import Contact, Organisation, StaffMember
-from bridge.db import make_engine, make_session_factory, upgrade_database
+from bridge.accounts.directory import organisation_by_key
+from bridge.db import make_engine, make_session_factory
 from tests.credits.ledger_fixtures import CREDITS_POLICY, NOW, credit_desk
-from tests.served_bridge import served_with_mail
+from tests.served_bridge import database_with_acme, served_with_mail
 from tests.tickets.smtp_recorder import RecordingHandler
 
 pytestmark = pytest.mark.browser
@@ -51,18 +50,10 @@ class Desk:
 
 @pytest.fixture(scope="module")
 def desk(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}"
-    upgrade_database(database)
+    database = database_with_acme(tmp_path_factory.mktemp("db"), ADA, [(LED, "Lee Dent")])
     engine = make_engine(database)
     with make_session_factory(engine)() as session:
-        acme = Organisation(key="acme", name="Acme Ltd", products=["ledger"], paid_until=date(2099, 1, 1),
-                            out_of_hours_cover=False)
-        session.add(acme)
-        session.flush()
-        session.add(Contact(email=ADA, name="Ada Lovelace", organisation_id=acme.id, nominated=True,
-                            products=["ledger"]))
-        session.add(StaffMember(email=LED, name="Lee Dent", boards=["ledger"], admin=False))
-        credit_desk().grant(session, acme, actor="system", now=NOW)
+        credit_desk().grant(session, organisation_by_key(session, "acme"), actor="system", now=NOW)
         session.commit()
     engine.dispose()
     with served_with_mail(built_kb, database, KB_SUPPORT_POLICY=str(CREDITS_POLICY)) as (base, mail):

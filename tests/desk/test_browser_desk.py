@@ -16,7 +16,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,10 +23,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bridge.accounts.models import Contact, Organisation, StaffMember
-from bridge.db import make_engine, make_session_factory, upgrade_database
+from bridge.db import make_engine
 from bridge.searchlog.models import SearchEvent
-from tests.served_bridge import served_with_mail
+from tests.served_bridge import database_with_acme, served_with_mail
 from tests.tickets.smtp_recorder import RecordingHandler
 
 pytestmark = pytest.mark.browser
@@ -73,19 +71,7 @@ class Bridge:
 
 @pytest.fixture(scope="module")
 def bridge(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
-    database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}"
-    upgrade_database(database)
-    engine = make_engine(database)
-    with make_session_factory(engine)() as session:
-        acme = Organisation(key="acme", name="Acme Ltd", products=["ledger"], paid_until=date(2099, 1, 1),
-                            out_of_hours_cover=False)
-        session.add(acme)
-        session.flush()
-        session.add(Contact(email=ADA, name="Ada Lovelace", organisation_id=acme.id, nominated=True,
-                            products=["ledger"]))
-        session.add(StaffMember(email=GRACE, name="Grace Hopper", boards=["ledger"]))
-        session.commit()
-    engine.dispose()
+    database = database_with_acme(tmp_path_factory.mktemp("db"), ADA, [(GRACE, "Grace Hopper")])
     with served_with_mail(built_kb, database) as (base, mail):
         yield Bridge(base, mail, database)
 

@@ -12,15 +12,12 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
-from bridge.accounts.models import Contact, Organisation
-from bridge.db import make_engine, make_session_factory, upgrade_database
-from tests.served_bridge import served_with_mail
+from tests.served_bridge import database_with_acme, served_with_mail
 from tests.tickets.smtp_recorder import RecordingHandler
 
 pytestmark = pytest.mark.browser
@@ -47,18 +44,7 @@ class Portal:
 
 @pytest.fixture(scope="module")
 def portal(built_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb.sqlite3'}"
-    upgrade_database(database)
-    engine = make_engine(database)
-    with make_session_factory(engine)() as session:
-        acme = Organisation(key="acme", name="Acme Ltd", products=["ledger"], paid_until=date(2099, 1, 1),
-                            out_of_hours_cover=False)
-        session.add(acme)
-        session.flush()
-        session.add(Contact(email=ADA, name="Ada Lovelace", organisation_id=acme.id, nominated=True,
-                            products=["ledger"]))
-        session.commit()
-    engine.dispose()
+    database = database_with_acme(tmp_path_factory.mktemp("db"), ADA)
     with served_with_mail(built_kb, database, KB_ATTACHMENT_MAX_MB="1") as (base, mail):
         yield Portal(base, mail)
 
