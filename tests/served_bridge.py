@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -15,6 +19,29 @@ from bridge.accounts.models import Contact, Organisation, StaffMember
 from bridge.db import make_engine, make_session_factory, upgrade_database
 from tests.conftest import free_port, wait_until_up
 from tests.tickets.smtp_recorder import RecordingHandler
+
+
+SIGN_IN_LINK = re.compile(r"^(http://\S+/account/sign-in/\S+?)\r?$", re.MULTILINE)
+
+
+def mail_to(mail: RecordingHandler, address: str, subject_has: str, body_has: str = "",
+            seconds: float = 20) -> EmailMessage:
+    """The newest mail to address whose subject (and text) has the words, once the server has accepted it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for received in reversed(mail.received):
+            message = message_from_bytes(received.content, policy=policy.default)
+            if (received.rcpt_tos == [address] and subject_has in message["Subject"]
+                    and body_has in message.get_body(("plain",)).get_content()):
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {address} about {subject_has!r} within {seconds} s")
+
+
+def sign_in_link(mail: RecordingHandler, address: str) -> str:
+    """The link in the newest sign-in mail to address."""
+    text = mail_to(mail, address, "sign in").get_body(("plain",)).get_content()
+    return SIGN_IN_LINK.search(text).group(1)
 
 
 def database_with_acme(folder: Path, contact: str, staff: Sequence[tuple[str, str]] = ()) -> str:

@@ -16,7 +16,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -25,13 +24,12 @@ from sqlalchemy import select
 
 from bridge.db import make_engine
 from bridge.searchlog.models import SearchEvent
-from tests.served_bridge import database_with_acme, served_with_mail
+from tests.served_bridge import database_with_acme, mail_to, served_with_mail, sign_in_link
 from tests.tickets.smtp_recorder import RecordingHandler
 
 pytestmark = pytest.mark.browser
 
 ADA, GRACE = "ada@acme.example", "grace@desk.example"
-LINK = re.compile(r"^(http://\S+/account/sign-in/\S+?)\r?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -40,17 +38,8 @@ class Bridge:
     mail: RecordingHandler
     database: str
 
-    def mail_to(self, address: str, subject_has: str, body_has: str = "", seconds: float = 20) -> EmailMessage:
-        """The newest mail to address whose subject (and text) has the words, once the server has accepted it."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for received in reversed(self.mail.received):
-                message = message_from_bytes(received.content, policy=policy.default)
-                if (received.rcpt_tos == [address] and subject_has in message["Subject"]
-                        and body_has in message.get_body(("plain",)).get_content()):
-                    return message
-            time.sleep(0.2)
-        raise AssertionError(f"no mail to {address} about {subject_has!r} within {seconds} s")
+    def mail_to(self, address: str, subject_has: str, body_has: str = "") -> EmailMessage:
+        return mail_to(self.mail, address, subject_has, body_has)
 
     def sign_in(self, page, address: str, path: str) -> None:  # noqa: ANN001 (a Playwright page)
         """Ask for a link at path's sign-in page, open it from the mail and press "Sign in"."""
@@ -63,8 +52,7 @@ class Bridge:
         deadline = time.monotonic() + 20
         while len(self.mail.received) == sent and time.monotonic() < deadline:
             time.sleep(0.2)
-        link = LINK.search(self.mail_to(address, "sign in").get_body(("plain",)).get_content()).group(1)
-        page.goto(link)
+        page.goto(sign_in_link(self.mail, address))
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(re.compile(re.escape(path) + "$"))
 

@@ -9,21 +9,18 @@ server in this process.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
-from tests.served_bridge import database_with_acme, served_with_mail
+from tests.served_bridge import database_with_acme, served_with_mail, sign_in_link
 from tests.tickets.smtp_recorder import RecordingHandler
 
 pytestmark = pytest.mark.browser
 
 ADA = "ada@acme.example"
-LINK = re.compile(r"^(http://\S+/account/sign-in/\S+?)\r?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -31,15 +28,8 @@ class Portal:
     base: str
     mail: RecordingHandler
 
-    def sign_in_link(self, seconds: float = 20) -> str:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for received in self.mail.received:
-                message = message_from_bytes(received.content, policy=policy.default)
-                if "sign in" in message["Subject"] and received.rcpt_tos == [ADA]:
-                    return LINK.search(message.get_body(("plain",)).get_content()).group(1)
-            time.sleep(0.2)
-        raise AssertionError(f"no sign-in mail within {seconds} s: {self.mail.received}")
+    def sign_in_link(self) -> str:
+        return sign_in_link(self.mail, ADA)
 
 
 @pytest.fixture(scope="module")
