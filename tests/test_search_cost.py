@@ -2,8 +2,11 @@
 client that searches without pause is told to slow down (429) before it can hold the workers."""
 from __future__ import annotations
 
+import json
 import random
 import string
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,3 +188,20 @@ def test_two_edit_lookups_stop_when_the_search_gives_up_and_keep_what_they_found
     assert variants("pasword", 2, known, give_up=lambda: True) == {"password"}
     assert variants("clendarr", 2, known) == {"calendar"}
     assert variants("clendarr", 2, known, give_up=lambda: True) == set()
+
+
+FIRST_SEARCH = """
+import json, sys
+from pathlib import Path
+from bridge.search.index_reader import SearchIndex
+from bridge.search.query import parse_query
+answer = SearchIndex(Path(sys.argv[1])).search(parse_query("how long until you answer my urgent problem"))
+print(json.dumps([answer.hits[0].title, answer.confident]))
+"""
+
+
+def test_the_first_search_of_a_process_which_loads_the_model_is_answered_in_full(built_kb: Path) -> None:
+    """A new process (a worker, a command) loads the sentence model on its first search; that is not the query's cost."""
+    first = subprocess.run([sys.executable, "-c", FIRST_SEARCH, str(built_kb / "index")], capture_output=True,
+                           text=True, check=True)
+    assert json.loads(first.stdout) == ["Priorities and response targets", True]

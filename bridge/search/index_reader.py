@@ -117,21 +117,24 @@ class SearchIndex:
         key = (query.text, limit, product)
         results = generation.results_cache.get(key)
         if results is None:
-            budget = Budget(self.budget_seconds)
-            results = self._search(generation, query, limit, product, budget)
-            if not budget.cut:
+            results, cut = self._search(generation, query, limit, product)
+            if not cut:
                 generation.results_cache.put(key, results)
         return results
 
-    def _search(self, generation: Generation, query: ParsedQuery, limit: int, product: str | None,
-                budget: Budget) -> SearchResults:
+    def _search(self, generation: Generation, query: ParsedQuery, limit: int,
+                product: str | None) -> tuple[SearchResults, bool]:
         """The query's meaning, then its words, then the two lists fused; the lock is held only to read the searcher.
 
         Encoding on a thread beside the word ranking was no faster (benchmarks/relevance/EXPERIMENTS.md,
-        session 5): both are mostly Python holding the GIL, so they take turns.
+        session 5): both are mostly Python holding the GIL, so they take turns. The time budget starts
+        once the query is encoded: it bounds the word side's optional steps (the model's reading is
+        bounded by its length cap), and a process's first search, which loads the model, must not
+        spend it. Also returns whether the budget cut the answer short.
         """
         with self._foreground.running():
             similarity = generation.similarity(query.meaning_text)
+            budget = Budget(self.budget_seconds)
             with generation.lock:
                 postings = GenerationPostings(generation)
                 planned = plan_query(query, postings, generation.synonyms, budget)
@@ -148,4 +151,4 @@ class SearchIndex:
                 is_answer = bool(fused) and confident(generation, postings, query, planned, words,
                                                        meaning[0] if meaning else None, cosine)
         return SearchResults(query=query.text, total=generation.articles_in(words.matching | (by_meaning > 0)),
-                             hits=shown, suggestion=planned.suggestion, confident=is_answer)
+                             hits=shown, suggestion=planned.suggestion, confident=is_answer), budget.cut
