@@ -52,8 +52,12 @@ def may_write(account: Account, ticket: Ticket) -> bool:
 
 
 def credits_organisation(account: Account) -> int | None:
-    """The organisation whose credits (balance and statement) account may read: a contact's own, else none."""
-    return account.contact.organisation_id if account.contact is not None else None
+    """The organisation whose credits (balance and statement) account may read: a nominated contact's own, else none.
+
+    The statement names every ticket the organisation was charged for, and only nominated contacts
+    may see the organisation's tickets."""
+    contact = account.contact
+    return contact.organisation_id if contact is not None and contact.nominated else None
 
 
 def ticket_for(session: Session, account: Account, reference: str, prefix: str) -> Ticket | None:

@@ -74,7 +74,7 @@ def statement_json():
     credit_desk()
     organisation = credits_organisation(account)
     if organisation is None:
-        raise ApiError(404, "no_credits", "Only contacts of a customer organisation have credits")
+        raise ApiError(404, "no_credits", "Only nominated contacts of a customer organisation see its credits")
     return jsonify(customer_statement(account, statement(db_session(), organisation)))
 
 
