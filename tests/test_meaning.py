@@ -5,7 +5,6 @@ fusion and vector storage are also tested as pure pieces.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest

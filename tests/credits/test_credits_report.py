@@ -7,7 +7,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bridge.cli import main
-from bridge.web.context import services
 from tests.credits.ledger_fixtures import CREDITS_POLICY
 from tests.credits.web_fixtures import ADA, LED, credits_bridge, raise_ticket
 from tests.portal.portal_fixtures import signed_in
