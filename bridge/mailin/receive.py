@@ -217,13 +217,14 @@ class MailDesk:
         ours = session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message_id)).first() \
             if message_id else None
         if ours is None:
-            return _Act(Outcome.AUTOMATIC, f"a bounce of a message the desk did not send ({reason})")
+            return _Act(Outcome.AUTOMATIC, "a bounce of a message the desk did not send")
         ticket = session.get(Ticket, ours.ticket_id) if ours.ticket_id else None
         if ticket is not None:
             record_event(session, ticket, kind="mail_bounced", actor=SYSTEM, now=now,
                          detail={"outbox_id": ours.id, "recipient": ours.recipient, "reason": reason[:500]})
-        return _Act(Outcome.BOUNCE, f"our {ours.kind} #{ours.id} to {ours.recipient} bounced: {reason}", ticket,
-                    bounced_id=ours.id)
+        # What the command prints reaches the mail server's log: the address and the reason (which usually
+        # repeats it) stay in the database, on the ticket's event and in the stored bounce.
+        return _Act(Outcome.BOUNCE, f"our {ours.kind} #{ours.id} bounced", ticket, bounced_id=ours.id)
 
     def _refused_files(self, session: Session, ticket: Ticket, mail: IncomingMail, files: Files, now: datetime, *,
                        acknowledge: bool = True) -> None:
