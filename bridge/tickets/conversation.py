@@ -133,6 +133,12 @@ def public_messages(session: Session, ticket: Ticket) -> list[TicketMessage]:
                                 .order_by(TicketMessage.created_at, TicketMessage.id)))
 
 
+def all_messages(session: Session, ticket: Ticket) -> list[TicketMessage]:
+    """What the board reads: every message, staff notes included, oldest first."""
+    return list(session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+                                .order_by(TicketMessage.created_at, TicketMessage.id)))
+
+
 def safe_filename(name: str) -> str:
     """The last part of a path, without control characters, at most MAX_FILENAME characters."""
     base = name.replace("\\", "/").rpartition("/")[2]

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, jsonify, redirect, request, send_file, url_for
 from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bridge.accounts.access import may_work_on, may_write, ticket_for, visible_tickets
+from bridge.accounts.access import may_see, may_work_on, may_write, ticket_for, visible_tickets
 from bridge.accounts.actors import Actor, actors_for_customer
 from bridge.accounts.identity import Account
 from bridge.desk.actions import customer_close, customer_message
@@ -308,10 +309,16 @@ def summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def followed(session: Session, account: Account, ticket: Ticket) -> Ticket | None:
+    """The ticket this one follows up, when the reader may see it: otherwise not even its reference is shown."""
+    earlier = session.get(Ticket, ticket.follows_up) if ticket.follows_up else None
+    return earlier if earlier is not None and may_see(account, earlier) else None
+
+
 def detail(account: Account, ticket: Ticket) -> dict[str, Any]:
     """`GET /api/tickets/<REF>`: the summary, the sign-off, the conversation (the description first), the history."""
     session = db_session()
-    follows = session.get(Ticket, ticket.follows_up) if ticket.follows_up else None
+    follows = followed(session, account, ticket)
     return {
         **summary(ticket),
         "status_label": TicketStatus(ticket.status).label,
@@ -352,7 +359,7 @@ def ticket_page(account: Account, ticket: Ticket, *, body: str = "", follow_up: 
                 errors: dict[str, str] | None = None, notice: str | None = None, status: int = 200) -> tuple[str, int]:
     session = db_session()
     closeable = TicketStatus.CLOSED in allowed_next(ticket)
-    follows = session.get(Ticket, ticket.follows_up) if ticket.follows_up else None
+    follows = followed(session, account, ticket)
     return page(f"{ticket.reference}: {ticket.subject}", "account/ticket.html", status=status, ticket=ticket,
                 label=TicketStatus(ticket.status).label, messages=public_messages(session, ticket),
                 events=customer_history(account, ticket), follows=follows, writable=may_write(account, ticket),

@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, abort, get_flashed_messages, jsonify, request, url_for
-from sqlalchemy import select
 
 from bridge.accounts.access import may_work_on, ticket_for
 from bridge.accounts.identity import Account
-from bridge.accounts.models import Contact, Organisation, StaffMember
+from bridge.accounts.models import Contact, Organisation
 from bridge.desk.queue import (MAX_PAGE_SIZE, ME, NOBODY, PAGE_SIZE, InvalidFilter, QueueEntry, QueueFilters,
                                parse_filters, queue_entries, queue_tickets, staff_addresses)
+from bridge.desk.links import linked_tickets
+from bridge.desk.notifications import board_members
 from bridge.desk.search_trail import search_trail
-from bridge.tickets.conversation import TicketMessage
+from bridge.tickets.conversation import all_messages
 from bridge.tickets.lifecycle import allowed_next, history
 from bridge.tickets.models import Ticket
 from bridge.tickets.status import TicketStatus
@@ -144,8 +145,9 @@ def ticket_html(account: Account, ticket: Ticket, *, draft: str = "", found: Any
     contact = session.get(Contact, ticket.contact_id) if ticket.contact_id else None
     organisation = session.get(Organisation, ticket.organisation_id) if ticket.organisation_id else None
     return page(f"{ticket.reference}: {ticket.subject}", "desk/ticket.html", status=status, account=account,
-                ticket=ticket, entry=entry, messages=all_messages(ticket), events=history(session, ticket),
-                contact=contact, organisation=organisation, related=related_tickets(ticket), board=board_members(ticket),
+                ticket=ticket, entry=entry, messages=all_messages(session, ticket), events=history(session, ticket),
+                contact=contact, organisation=organisation, related=linked_tickets(session, ticket),
+                board=sorted(board_members(session, ticket.product), key=lambda member: (member.name, member.email)),
                 withheld_message=desk.withheld_message(ticket), trail=search_trail(session, ticket, desk.policy),
                 next_statuses=[status for status in TicketStatus if status in allowed_next(ticket)], site_url=services().settings.public_url,
                 priorities=desk.policy.priorities, request_types=desk.policy.request_types,
@@ -159,24 +161,6 @@ def ticket_html(account: Account, ticket: Ticket, *, draft: str = "", found: Any
                 csrf_token=csrf.form_token())
 
 
-def all_messages(ticket: Ticket) -> list[TicketMessage]:
-    """Every message, public and internal, oldest first: staff read the whole conversation."""
-    return list(db_session().scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
-                                     .order_by(TicketMessage.created_at, TicketMessage.id)))
-
-
-def related_tickets(ticket: Ticket) -> list[tuple[str, Ticket]]:
-    """The tickets linked to this one, each with how: split from or into, following up or followed up by."""
-    links = [(Ticket.id == ticket.split_from, "Split from"), (Ticket.split_from == ticket.id, "Split into"),
-             (Ticket.id == ticket.follows_up, "Follows up"), (Ticket.follows_up == ticket.id, "Followed up by")]
-    return [(label, other) for condition, label in links
-            for other in db_session().scalars(select(Ticket).where(condition).order_by(Ticket.id))]
-
-
-def board_members(ticket: Ticket) -> list[StaffMember]:
-    """Who the ticket may be assigned to: the staff on its product's board."""
-    members = db_session().scalars(select(StaffMember).order_by(StaffMember.name, StaffMember.email))
-    return [member for member in members if ticket.product in member.boards]
 
 
 # --- helpers ------------------------------------------------------------------------------------------

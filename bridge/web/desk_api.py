@@ -15,13 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, abort, jsonify, url_for
-from sqlalchemy import select
 
 from bridge.accounts.access import may_work_on, ticket_for
 from bridge.accounts.identity import Account
 from bridge.accounts.models import Contact, Organisation
 from bridge.desk import actions, targets
-from bridge.tickets.conversation import TicketMessage
+from bridge.desk.links import FOLLOWS_UP, SPLIT_FROM, SPLIT_INTO, linked_tickets
+from bridge.tickets.conversation import TicketMessage, all_messages
 from bridge.tickets.lifecycle import TransitionRefused, allowed_next, history
 from bridge.tickets.models import Ticket
 from bridge.tickets.status import TicketStatus
@@ -118,11 +118,11 @@ def staff_detail(ticket: Ticket) -> dict[str, Any]:
     """The ticket as its board sees it: the desk's fields, the targets, the search that led here, every
     message with internal notes marked, and the whole history with who did what."""
     session, desk = db_session(), get_desk()
-    linked = {row.id: row.reference for row in session.execute(
-        select(Ticket.id, Ticket.reference).where((Ticket.split_from == ticket.id) | (Ticket.id == ticket.split_from)
-                                                  | (Ticket.id == ticket.follows_up)))}
-    messages = session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
-                               .order_by(TicketMessage.created_at, TicketMessage.id))
+    linked = linked_tickets(session, ticket)
+
+    def references(how: str) -> list[str]:
+        return [other.reference for label, other in linked if label == how]
+
     return {
         "reference": ticket.reference, "subject": ticket.subject, "status": ticket.status,
         "status_label": TicketStatus(ticket.status).label, "allowed_statuses": sorted(allowed_next(ticket)),
@@ -134,14 +134,13 @@ def staff_detail(ticket: Ticket) -> dict[str, Any]:
         "targets": targets.state(ticket, desk.calendar, services().clock()).as_json(),
         "search": {"query": ticket.query, "page": ticket.page, "suggested_articles": list(ticket.suggested_articles)},
         "credits": ticket_credits(ticket),
-        "split_from": linked.get(ticket.split_from) if ticket.split_from else None,
-        "splits": sorted(reference for id_, reference in linked.items()
-                         if id_ not in (ticket.split_from, ticket.follows_up)),
-        "follows_up": linked.get(ticket.follows_up) if ticket.follows_up else None,
+        "split_from": next(iter(references(SPLIT_FROM)), None),
+        "splits": sorted(references(SPLIT_INTO)),
+        "follows_up": next(iter(references(FOLLOWS_UP)), None),
         "messages": [{"author": {"name": ticket.name, "email": ticket.email, "role": "customer"},
                       "body": ticket.description, "internal": False, "created_at": ticket.created_at.isoformat(),
                       "attachments": []},
-                     *(_message(message, ticket.reference) for message in messages)],
+                     *(_message(message, ticket.reference) for message in all_messages(session, ticket))],
         "history": [{"at": event.at.isoformat(), "actor": event.actor, "kind": event.kind,
                      "from_status": event.from_status, "to_status": event.to_status, "detail": event.detail}
                     for event in history(session, ticket)],
