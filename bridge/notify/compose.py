@@ -22,6 +22,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from email_validator import EmailNotValidError, validate_email
 
 from bridge.notify import headers
+from bridge.notify.header_registry import parsing_once
 from bridge.notify.headers import UnsafeHeader
 
 AUTO_SUBMITTED = ("auto-generated", "auto-replied")
@@ -132,7 +133,8 @@ def compose_mail(
 
 def parse_mail(raw: bytes) -> EmailMessage:
     """A message as we wrote it (UTF-8 in headers only with SMTPUTF8), parsed by the standard library."""
-    message = message_from_string(raw.decode("utf-8").replace("\r\n", "\n"), policy=default)
+    message = message_from_string(raw.decode("utf-8").replace("\r\n", "\n"),
+                                  policy=parsing_once(default))
     assert isinstance(message, EmailMessage)
     return message
 
@@ -162,7 +164,7 @@ def _lines(body: str) -> str:
 
 
 def _body(text: str, html: str | None) -> EmailMessage:
-    body = EmailMessage(policy=SMTP)
+    body = EmailMessage(policy=parsing_once(SMTP))
     body.set_content(text, cte="quoted-printable")
     if html is not None:
         body.add_alternative(html, subtype="html", cte="quoted-printable")
