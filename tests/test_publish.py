@@ -49,7 +49,9 @@ def last_update(out: Path) -> dict:
     return read_meta(current_generation(out / "index"))["update"]
 
 
-def test_one_changed_article_is_the_only_one_reindexed(kb_copy: Path, tmp_path: Path) -> None:
+def test_one_changed_article_is_the_only_one_reindexed(kb_copy: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))  # no index kept by an earlier test's build
     out = tmp_path / "out"
     set_marker(kb_copy, "marmalade")
     build_site(kb_copy, out, strict=True)

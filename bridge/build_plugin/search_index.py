@@ -2,7 +2,8 @@
 
 Pages are collected as MkDocs renders them and handed over after the build to `write_index`,
 which re-indexes only the articles that changed, into a new generation, encoding only the
-section texts that the vector cache (`KB_CACHE_DIR`) has not seen, and stages it; `kb build` publishes it together with the site once MkDocs
+section texts that the vector cache (`KB_CACHE_DIR`) has not seen, and stages it (starting, in an
+output folder with no index, from the copy the last build kept in `KB_CACHE_DIR`); `kb build` publishes it together with the site once MkDocs
 reports success. Material's own browser-side index is replaced by an empty stub: its search box
 talks to the bridge instead.
 """
@@ -16,6 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.pages import Page
 
 from bridge.search.index_writer import write_index
+from bridge.search.kept_index import KeptIndexError
 from bridge.search.meaning import BATCH
 from bridge.search.model.weights import WeightsMismatch
 from bridge.search.pages import page_sections
@@ -50,9 +52,10 @@ class SectionCollector:
     def stage(self, index_root: Path, synonyms: Path) -> None:
         """Write the changed articles into a new index generation, staged for `kb build` to publish."""
         try:
-            cache = VectorCache(load_settings().cache_dir)
-            update = write_index(self.sections, index_root, synonyms=synonyms, cache=cache, progress=_encoded)
-        except (SettingsError, VectorCacheError, WeightsMismatch) as error:
+            cache_dir = load_settings().cache_dir
+            update = write_index(self.sections, index_root, synonyms=synonyms, cache=VectorCache(cache_dir),
+                                 cache_dir=cache_dir, progress=_encoded)
+        except (SettingsError, VectorCacheError, KeptIndexError, WeightsMismatch) as error:
             raise PluginError(str(error)) from error
         log.info("Search index: %s", update.summary())
 

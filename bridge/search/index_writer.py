@@ -30,6 +30,7 @@ from bridge.search.layout import (
     stage,
     write_meta,
 )
+from bridge.search.kept_index import keep, kept_generation
 from bridge.search.meaning import VECTOR_BYTES, Progress, model_name, no_progress, section_text, section_vectors
 from bridge.search.pages import ARTICLE, LISTING, PAGE_FIELD
 from bridge.search.types import Section
@@ -141,24 +142,36 @@ def _sha256(path: Path | None) -> str | None:
 
 @dataclass(frozen=True)
 class _Previous:
-    """The current generation, as far as a build can reuse it."""
+    """The generation a build starts from, as far as it can reuse it.
+
+    `kept` when it is the copy in the cache folder rather than the output's own current one: the
+    output then needs a new generation even if no article changed.
+    """
 
     path: Path
     meta: dict
     hashes: dict[str, str]
+    kept: bool = False
 
 
-def _reusable(root: Path, fingerprint: str) -> tuple[_Previous | None, str | None]:
-    """The current generation and its article hashes, or None and why a full rebuild is needed."""
-    path = current_generation(root)
+def _reusable(root: Path, fingerprint: str, cache_dir: Path | None) -> tuple[_Previous | None, str | None]:
+    """The generation to start from and its article hashes, or None and why a full rebuild is needed.
+
+    That is the output's current generation or, in an output folder with none, the one the last
+    build kept in `cache_dir` (`bridge.search.kept_index`).
+    """
+    path, kept = current_generation(root), False
+    if path is None and cache_dir is not None:
+        path, kept = kept_generation(cache_dir), True
     if path is None:
         return None, "no previous index"
-    if not (path / ARTICLES_FILE).is_file():
-        return None, "the previous index has no article hashes"
-    meta = read_meta(path)
+    try:
+        meta, hashes = read_meta(path), read_meta(path, ARTICLES_FILE)
+    except (OSError, ValueError):
+        return None, "the previous index has no readable article hashes"
     if meta.get("fingerprint") != fingerprint:
         return None, "the schema or the section mapping changed"
-    return _Previous(path, meta, read_meta(path, ARTICLES_FILE)), None
+    return _Previous(path, meta, hashes, kept), None
 
 
 @dataclass(frozen=True)
@@ -176,14 +189,15 @@ class _Plan:
     synonyms_changed: bool = False
 
 
-def _plan(root: Path, hashes: dict[str, str], fingerprint: str, synonyms_sha: str | None) -> _Plan:
+def _plan(root: Path, hashes: dict[str, str], fingerprint: str, synonyms_sha: str | None,
+          cache_dir: Path | None) -> _Plan:
     """Incremental unless nothing is reusable or re-indexed articles would exceed `FULL_REBUILD_SHARE`.
 
     A re-indexed article's old documents stay in the copied segments, marked deleted, until
     Whoosh merges those segments; they still count in term statistics, so past a share of the
     index a full rebuild is both cleaner and not much slower.
     """
-    previous, full_reason = _reusable(root, fingerprint)
+    previous, full_reason = _reusable(root, fingerprint, cache_dir)
     changes = ArticleChanges.between(previous.hashes if previous else {}, hashes)
     if previous is None:
         return _Plan(None, changes, full_reason)
@@ -239,7 +253,14 @@ def _write_generation(root: Path, plan: _Plan, sections: list[Section], vectors:
         documents, encoded = _documents(sections, vectors)
         _index_all(generation, documents)
         return generation, encoded
-    generation = copy_generation(plan.previous.path)
+    try:
+        generation = copy_generation(plan.previous.path, root)
+    except FileNotFoundError:
+        if not plan.previous.kept:
+            raise
+        # Another build sharing the cache folder replaced the kept copy while this one was copying it.
+        return _write_generation(root, _Plan(None, plan.changes, "the kept index was replaced meanwhile"),
+                                 sections, vectors)
     if not plan.changes:
         return generation, 0
     added = plan.changes.to_add
@@ -249,7 +270,8 @@ def _write_generation(root: Path, plan: _Plan, sections: list[Section], vectors:
 
 
 def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None,
-                cache: VectorCache | None = None, progress: Progress = no_progress) -> IndexUpdate:
+                cache: VectorCache | None = None, cache_dir: Path | None = None,
+                progress: Progress = no_progress) -> IndexUpdate:
     """Write the next index generation under `root` and stage it; `publish_staged` makes it current.
 
     Only articles whose sections changed since the current generation are re-indexed, into a
@@ -260,14 +282,15 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     The writers' synonyms file travels with the generation, so a query is always expanded with
     the synonyms of the index it runs against. Sentence vectors come from `cache` where an
     earlier build encoded the same text with the same model, and are stored there otherwise;
-    `progress` hears how many sections are encoded.
+    `progress` hears how many sections are encoded. With `cache_dir`, the staged generation is
+    kept there too, and a build into an output folder with no index starts from the one kept.
     """
     started = time.perf_counter()
     discard_staged(root)
     sections = list(sections)
     hashes, fingerprint, synonyms_sha = article_hashes(sections), index_fingerprint(), _sha256(synonyms)
-    plan = _plan(root, hashes, fingerprint, synonyms_sha)
-    if plan.previous is not None and not plan.changes and not plan.synonyms_changed:
+    plan = _plan(root, hashes, fingerprint, synonyms_sha, cache_dir)
+    if plan.previous is not None and not plan.previous.kept and not plan.changes and not plan.synonyms_changed:
         return IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, None)
     generation, encoded = _write_generation(root, plan, sections, _Vectors(cache, progress))
     if synonyms_sha is not None:
@@ -285,7 +308,10 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
         "update": {"full_reason": update.full_reason, "changed": len(update.changes.changed),
                    "added": len(update.changes.added), "removed": len(update.changes.removed),
                    "synonyms_changed": update.synonyms_changed, "encoded": encoded,
+                   "from_kept": plan.previous is not None and plan.previous.kept,
                    "index_seconds": round(update.seconds, 3)},
     })
     stage(root, generation)
+    if cache_dir is not None:
+        keep(generation, cache_dir)
     return update

@@ -11,6 +11,7 @@ with the site. A failed build leaves what the bridge serves untouched.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -56,18 +57,35 @@ def new_generation(root: Path, prefix: str = INDEX_PREFIX) -> Path:
     return path
 
 
-def copy_generation(source: Path) -> Path:
-    """A new generation sharing the index files of `source`, for a build that changes only part of it.
+def copy_generation(source: Path, root: Path | None = None, *, ours: bool = False) -> Path:
+    """A new generation under `root` (default: beside `source`) sharing the index files of `source`.
 
-    Files are hard-linked, not copied, which takes milliseconds even for a large index: the
-    index engine never rewrites a file it has written (a commit adds new files and a new table
-    of contents). Our own files are not shared; each build writes them anew.
+    For a build that changes only part of an index. Files are hard-linked, not copied, which
+    takes milliseconds even for a large index: the index engine never rewrites a file it has
+    written (a commit adds new files and a new table of contents). Across file systems, where
+    a link cannot be made, they are copied. Our own files are copied only with `ours`: a build
+    writes them anew, and they are the only files ever rewritten.
     """
-    target = new_generation(source.parent, _prefix(source))
-    for path in source.iterdir():
-        if path.name not in OUR_FILES:
-            os.link(path, target / path.name)
+    target = new_generation(root or source.parent, _prefix(source))
+    try:
+        for path in source.iterdir():
+            if path.name not in OUR_FILES:
+                _share(path, target / path.name)
+            elif ours:
+                shutil.copyfile(path, target / path.name)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     return target
+
+
+def _share(path: Path, target: Path) -> None:
+    try:
+        os.link(path, target)
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+            raise
+        shutil.copyfile(path, target)
 
 
 def _point(link: Path, generation: Path) -> None:
