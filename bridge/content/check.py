@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from difflib import get_close_matches
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -63,7 +64,8 @@ def heading_anchors(text: str) -> set[str]:
     return anchors
 
 
-def link_problems(path: Path, text: str, kb_dir: Path, anchors_of: dict[Path, set[str]]) -> list[Problem]:
+def link_problems(path: Path, text: str, kb_dir: Path, anchors_of: dict[Path, set[str]],
+                  articles: frozenset[Path]) -> list[Problem]:
     """Relative links that point at a missing file, or at a heading the target does not have."""
     problems = []
     for number, line in prose_lines(text):
@@ -76,7 +78,7 @@ def link_problems(path: Path, text: str, kb_dir: Path, anchors_of: dict[Path, se
             resolved = (path.parent / file_part).resolve() if file_part else path.resolve()
             if file_part and not resolved.exists():
                 problems.append(Problem(path, number, f"broken link: '{target}' (no file {file_part})"
-                                                      f"{closest_file(file_part, path, anchors_of)}"))
+                                                      f"{closest_file(file_part, path, articles)}"))
             elif kb_dir.resolve() not in resolved.parents and resolved != kb_dir.resolve():
                 problems.append(Problem(path, number, f"broken link: '{target}' points outside the knowledge base"))
             elif anchor and resolved.suffix == ".md" and anchor not in anchors_of.get(resolved, set()):
@@ -85,11 +87,16 @@ def link_problems(path: Path, text: str, kb_dir: Path, anchors_of: dict[Path, se
     return problems
 
 
-def closest_file(file_part: str, source: Path, anchors_of: dict[Path, set[str]]) -> str:
+def closest_file(file_part: str, source: Path, articles: frozenset[Path]) -> str:
     """'; did you mean ...?' with the article whose link from `source` reads most like the broken one."""
-    candidates = {Path(os.path.relpath(article, source.resolve().parent)).as_posix() for article in anchors_of}
-    match = get_close_matches(file_part, candidates, n=1, cutoff=0.6)
+    match = get_close_matches(file_part, _links_from(source.resolve().parent, articles), n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
+
+
+@lru_cache(maxsize=64)
+def _links_from(folder: Path, articles: frozenset[Path]) -> frozenset[str]:
+    """How a page in `folder` links to each article; once per folder, as a folder's pages share it."""
+    return frozenset(Path(os.path.relpath(article, folder)).as_posix() for article in articles)
 
 
 def existing_anchors(anchor: str, anchors: set[str]) -> str:
@@ -109,6 +116,7 @@ def check_kb(kb_dir: Path, products: set[str]) -> list[Problem]:
     files = [path for path in sorted(kb_dir.rglob("*.md")) if path not in outside]
     texts = {path: path.read_text(encoding="utf-8") for path in files}
     anchors_of = {path.resolve(): heading_anchors(text) for path, text in texts.items()}
+    articles = frozenset(anchors_of)
     problems: list[Problem] = leaving
     titles: dict[Path, tuple[str, int]] = {}
     for path, text in texts.items():
@@ -120,7 +128,7 @@ def check_kb(kb_dir: Path, products: set[str]) -> list[Problem]:
         problems += schema_problems(path, front, products)
         relative = PurePosixPath(path.relative_to(kb_dir).as_posix())
         problems += placement_problems(relative, path, front.data, front.key_lines, products)
-        problems += link_problems(path, text, kb_dir, anchors_of)
+        problems += link_problems(path, text, kb_dir, anchors_of, articles)
         if isinstance(front.data.get("title"), str) and front.data["title"].strip():
             titles[path] = (front.data["title"].strip(), front.key_lines["title"])
     problems += duplicate_title_problems(titles, kb_dir)

@@ -22,6 +22,7 @@ TYPE_FOLDERS = {
 }
 ARTICLE_TYPES = tuple(TYPE_FOLDERS)
 REQUIRED_KEYS = ("title", "summary", "type", "product", "tags")
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 UNQUOTED_COLON = re.compile(r"""^(\w+):\s+([^"'\s\[{][^#]*?:\s.*?)\s*$""")
 
 
@@ -66,8 +67,7 @@ def split_front_matter(text: str) -> FrontMatter:
         raise FrontMatterError(1, "front matter starts with '---' but never ends")
     block = "\n".join(lines[1:end])
     try:
-        node = yaml.compose(block, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(block)
+        node, data = _parse(block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + (mark.line if mark else 0)
@@ -79,6 +79,29 @@ def split_front_matter(text: str) -> FrontMatter:
         raise FrontMatterError(2, "front matter must be a mapping of keys to values")
     key_lines = {key.value: key.start_mark.line + 2 for key, _ in node.value}
     return FrontMatter(data, key_lines, end + 2)
+
+
+def _parse(block: str) -> tuple[yaml.Node | None, Any]:
+    """The block's node tree (which knows each key's line) and the data made from it, in one pass.
+
+    libyaml's loader where PyYAML was built with it: on a large help centre the front matter of
+    every article is read at each build, and the pure-Python parser made that a good part of it.
+    A block it finds a fault in is read again by the pure-Python parser, so the message a writer
+    sees does not depend on how PyYAML was built.
+    """
+    try:
+        return _parse_with(FAST_LOADER, block)
+    except yaml.YAMLError:
+        return _parse_with(yaml.SafeLoader, block)
+
+
+def _parse_with(loader_class: type, block: str) -> tuple[yaml.Node | None, Any]:
+    loader = loader_class(block)
+    try:
+        node = loader.get_single_node()
+        return node, None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _quote_hint(line: str) -> str:
