@@ -1,13 +1,16 @@
 """Queueing mail in the caller's transaction, and delivering it, retrying until the mail server takes it.
 
-Each message is claimed in its own short transaction before it is sent: the
-claim moves next_attempt_at a lease into the future, so no other sender picks
-it up, and no database lock is held while talking to the mail server (on
-SQLite that lock would stop new tickets being stored). On PostgreSQL the claim
-uses SELECT ... FOR UPDATE SKIP LOCKED so concurrent senders pass over each
-other's rows instead of queueing on them; the conditional UPDATE makes the
+Due messages are claimed a few at a time in one short transaction before they
+are sent: the claim moves next_attempt_at a lease into the future, so no other
+sender picks them up, and no database lock is held while talking to the mail
+server (on SQLite that lock would stop new tickets being stored). Those sent are
+then recorded together in one more: on SQLite every write transaction takes its
+turn with the requests storing tickets (bridge/sqlite_writers.py), so two per
+batch rather than two per message leaves them more turns. On PostgreSQL the
+claim uses SELECT ... FOR UPDATE SKIP LOCKED so concurrent senders pass over
+each other's rows instead of queueing on them; the conditional UPDATE makes the
 claim safe on SQLite too. Delivery is at-least-once: a sender that dies after
-sending but before recording it sends again once the lease runs out.
+sending but before recording sends those again once the lease runs out.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 # Set in a session's info when it queues mail; committing that session wakes the process's sender.
 MAIL_QUEUED = "kb.mail_queued"
 CLAIM_LEASE = timedelta(minutes=10)
+# Small enough that a batch is sent well within its lease even when each message waits out the SMTP timeouts.
+CLAIM_BATCH = 10
 STOP_CHECK_SECONDS = 1.0
 MAX_ERROR_LENGTH = 2000
 
@@ -121,14 +126,17 @@ class OutboxSender:
         """Send every message due at now (default: the current time); returns how many were sent."""
         now = now or utc_now()
         sent = 0
-        while (claimed := self._claim_next(now)) is not None:
-            try:
-                self._transport.send(claimed.recipient, claimed.message)
-            except Exception as error:
-                self._record_failure(claimed, error, now)
-            else:
-                self._record_success(claimed, now)
-                sent += 1
+        while claimed := self._claim_due(now):
+            delivered = []
+            for message in claimed:
+                try:
+                    self._transport.send(message.recipient, message.message)
+                except Exception as error:
+                    self._record_failure(message, error, now)
+                else:
+                    delivered.append(message.id)
+            self._record_sent(delivered, now)
+            sent += len(delivered)
         return sent
 
     def wake(self) -> None:
@@ -158,29 +166,36 @@ class OutboxSender:
             if remaining <= 0 or self._wakeup.wait(min(remaining, STOP_CHECK_SECONDS)):
                 return
 
-    def _claim_next(self, now: datetime) -> _Claimed | None:
+    def _claim_due(self, now: datetime) -> list[_Claimed]:
+        """Up to CLAIM_BATCH due messages, oldest first, leased to this sender; none when nothing is due."""
         with self._session_factory() as session, session.begin():
             while True:
-                row = session.execute(
+                rows = session.execute(
                     select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.message, OutboxMessage.attempts)
                     .where(OutboxMessage.next_attempt_at <= now)
                     .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                    .limit(1)
+                    .limit(CLAIM_BATCH)
                     .with_for_update(skip_locked=True)
-                ).first()
-                if row is None:
-                    return None
-                claimed = session.execute(
+                ).all()
+                if not rows:
+                    return []
+                # Another sender may have claimed some since they were read (SQLite has no SKIP LOCKED).
+                claimed = set(session.scalars(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.next_attempt_at <= now)
+                    .where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.next_attempt_at <= now)
                     .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxMessage.attempts + 1)
+                    .returning(OutboxMessage.id)
                     .execution_options(synchronize_session=False)
-                )
-                if claimed.rowcount == 1:
-                    return _Claimed(row.id, row.recipient, row.message, row.attempts + 1)
+                ))
+                if claimed:
+                    return [_Claimed(row.id, row.recipient, row.message, row.attempts + 1)
+                            for row in rows if row.id in claimed]
 
-    def _record_success(self, claimed: _Claimed, now: datetime) -> None:
-        self._update(claimed.id, sent_at=now, next_attempt_at=None, last_error=None)
+    def _record_sent(self, ids: list[int], now: datetime) -> None:
+        if ids:
+            with self._session_factory() as session, session.begin():
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                .values(sent_at=now, next_attempt_at=None, last_error=None))
 
     def _record_failure(self, claimed: _Claimed, error: Exception, now: datetime) -> None:
         description = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
