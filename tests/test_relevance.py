@@ -17,7 +17,7 @@ from bridge.search.index_writer import write_index
 from bridge.search.layout import CURRENT, new_generation, publish_staged, switch
 from bridge.search.query import parse_query
 from bridge.search.snippets import snippet, word_pattern
-from bridge.search.spelling import edit_distance, typos_allowed, variants
+from bridge.search.spelling import Vocabulary, edit_distance, typos_allowed, variants
 from bridge.search.synonyms import Synonyms, SynonymsError, load_synonyms, parse_groups
 from bridge.search.types import SearchResults, Section
 from tests.conftest import eventually
@@ -162,7 +162,7 @@ def test_typos_allowed_grow_with_the_word(word: str, allowed: int) -> None:
 
 
 def test_spelling_variants_come_from_the_vocabulary() -> None:
-    vocabulary = {"calendar", "sync", "since", "password"}
+    vocabulary = Vocabulary({"calendar", "sync", "since", "password"})
     assert variants("calender", 2, vocabulary) == {"calendar"}
     assert variants("sinc", 1, vocabulary) == {"sync", "since"}
     assert variants("pasword", 1, vocabulary) == {"password"}

@@ -33,7 +33,7 @@ from bridge.search.pacing import never_wait, paced
 from bridge.search.pages import LISTING, PAGE_FIELD
 from bridge.search.planner import CONTENT, PAIRS
 from bridge.search.ranking import Term, idf
-from bridge.search.spelling import variants
+from bridge.search.spelling import Vocabulary, variants
 from bridge.search.synonyms import load_synonyms
 from bridge.search.types import ArticleLink, SearchResults
 
@@ -150,7 +150,7 @@ class Generation:
         searcher = self.searcher
         self.documents = searcher.doc_count_all()
         self.products = frozenset(_text(value) for value in searcher.lexicon("product"))
-        self.vocabulary = frozenset(_text(word) for word in paced(searcher.lexicon(f"spell_{CONTENT}"), pause))
+        self.vocabulary = Vocabulary(_text(word) for word in paced(searcher.lexicon(f"spell_{CONTENT}"), pause))
         articles: dict[str, int] = {}
         article_of: list[int] = []
         self.live = np.ones(self.documents, dtype=bool)
@@ -295,6 +295,5 @@ class GenerationPostings:
     def word_frequency(self, word: str) -> int:
         return self.searcher.doc_frequency(f"spell_{CONTENT}", word)
 
-    def similar_words(self, word: str, distance: int, give_up: Callable[[], bool]) -> list[tuple[str, int]]:
-        return [(found, self.word_frequency(found))
-                for found in variants(word, distance, self.generation.vocabulary, give_up)]
+    def similar_words(self, word: str, distance: int) -> list[tuple[str, int]]:
+        return [(found, self.word_frequency(found)) for found in variants(word, distance, self.generation.vocabulary)]

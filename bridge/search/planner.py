@@ -12,7 +12,7 @@ The index is reached through the `Lexicon` protocol, so this module never import
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,8 +50,8 @@ class Lexicon(Protocol):
     def word_frequency(self, word: str) -> int:
         """Sections containing the word as typed (not stemmed)."""
 
-    def similar_words(self, word: str, distance: int, give_up: Callable[[], bool]) -> list[tuple[str, int]]:
-        """Indexed words (as typed) within `distance` edits, with how many sections hold each; fewer once `give_up()`."""
+    def similar_words(self, word: str, distance: int) -> list[tuple[str, int]]:
+        """Indexed words (as typed) within `distance` edits, with how many sections hold each."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class _Planner:
         distance = typos_allowed(typed)
         seen = self.lexicon.word_frequency(typed) if distance else 0
         if distance and seen <= RARE_WORD and self._may_look_up_typos():
-            nearby = self.lexicon.similar_words(typed, distance, self.budget.spent)
+            nearby = self.lexicon.similar_words(typed, distance)
             variants = [(word, hops) for word, hops in closest(typed, nearby, FUZZY_VARIANTS)
                         if self._stem(word) != stem]
             if variants and (seen == 0 or self._much_commoner(variants[0][0], seen)):
