@@ -12,7 +12,8 @@ workers), with the search rate limit turned off so that only the ceiling is meas
 2. adversarial queries, one at a time: long words, many words, random letters, each one new
    (random letters are drawn afresh per query, so no answer comes from a cache);
 3. the ordinary queries again, on another fresh server, while 8 clients send adversarial
-   queries back to back.
+   queries back to back (a refusal, 503 with Retry-After, is counted and the client sends its
+   next query at once, as an attacker would).
 
 Targets (issue 18): the slowest single adversarial query under 300 ms at 1x, and an ordinary
 query's p99 during 8 concurrent adversarial ones under 3x its p99 alone.
@@ -34,7 +35,7 @@ MAX_QUERY = 256
 SINGLE_TARGET_MS = 300.0
 CONCURRENT_FACTOR = 3.0
 
-Run = Callable[[str], None]
+Run = Callable[..., int]  # (query, accept=(200,)) -> the answer's status
 # A fresh `kb serve` with these extra environment variables, yielding a function that sends one query.
 Serve = Callable[[dict[str, str]], AbstractContextManager[Run]]
 Timed = Callable[[Run, Sequence[str]], Any]  # benchmarks.search.timed: .wall in ms, .load
@@ -78,13 +79,15 @@ class AdversarialResult:
     during: list[float]
     during_load: float
     adversaries_sent: int
+    adversaries_refused: int
 
 
-def _flood(run: Run, stop: threading.Event, seed: int, sent: list[int]) -> None:
+def _flood(run: Run, stop: threading.Event, seed: int, sent: list[int], refused: list[int]) -> None:
     rng = random.Random(seed)
     while not stop.is_set():
         _, query = adversarial_queries(rng, 1)[rng.randrange(len(KINDS))]
-        run(query)
+        if run(query, (200, 503)) == 503:
+            refused.append(1)
         sent.append(1)
 
 
@@ -98,8 +101,8 @@ def measure(serve: Serve, timed: Timed, ordinary: Sequence[str], rounds: int = 5
             by_kind.setdefault(name, []).extend(timed(run, [query]).wall)
         adversarial_load = os.getloadavg()[0]
     with serve(env) as run:
-        stop, sent = threading.Event(), []
-        flooders = [threading.Thread(target=_flood, args=(run, stop, seed, sent), daemon=True)
+        stop, sent, refused = threading.Event(), [], []
+        flooders = [threading.Thread(target=_flood, args=(run, stop, seed, sent, refused), daemon=True)
                     for seed in range(ADVERSARIES)]
         for flooder in flooders:
             flooder.start()
@@ -108,7 +111,8 @@ def measure(serve: Serve, timed: Timed, ordinary: Sequence[str], rounds: int = 5
         stop.set()
         for flooder in flooders:
             flooder.join(timeout=60)
-    return AdversarialResult(alone.wall, alone.load, by_kind, adversarial_load, during.wall, during.load, len(sent))
+    return AdversarialResult(alone.wall, alone.load, by_kind, adversarial_load, during.wall, during.load, len(sent),
+                             len(refused))
 
 
 def report(result: AdversarialResult, scale: int, percentiles: Callable[[Sequence[float]], dict[str, float]]) -> str:
@@ -123,7 +127,8 @@ def report(result: AdversarialResult, scale: int, percentiles: Callable[[Sequenc
         "Ordinary: the customer queries of the latency pass, one at a time, on a fresh server. Adversarial: each "
         "query new (random letters drawn per query), one at a time. During: the ordinary queries again on another "
         f"fresh server while {ADVERSARIES} clients send adversarial queries back to back "
-        f"({result.adversaries_sent} sent meanwhile). The last column is the 1-minute load average after the phase "
+        f"({result.adversaries_sent} sent meanwhile, {result.adversaries_refused} of them refused with 503). "
+        "The last column is the 1-minute load average after the phase "
         "(2 cores, shared with other work today).",
         "",
         "| queries | count | p50 ms | p99 ms | max ms | load |",

@@ -53,7 +53,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -249,8 +249,10 @@ def free_port() -> int:
 
 @contextmanager
 def served(build: Build, work: Path, settings: dict[str, str] | None = None, python: str = sys.executable,
-           cwd: Path = PROJECT) -> Iterator[Callable[[str], None]]:
-    """`kb serve` (gunicorn, 2 workers, search rate limit off) on the build; yields a function that sends one query and checks the answer.
+           cwd: Path = PROJECT) -> Iterator[Callable[..., int]]:
+    """`kb serve` (gunicorn, 2 workers, search rate limit off) on the build; yields a function that sends one query.
+
+    The function returns the answer's status and raises for any not in `accept` (by default only 200).
 
     `python` and `cwd` are this checkout's by default; another checkout's serve it with its own code.
     """
@@ -262,14 +264,15 @@ def served(build: Build, work: Path, settings: dict[str, str] | None = None, pyt
     try:
         wait_for(port, server)
 
-        def run(query: str) -> None:  # one connection per query, as a browser's search box opens them
+        def run(query: str, accept: Collection[int] = (200,)) -> int:  # a connection a query, as a search box opens
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             connection.request("GET", "/api/search?" + urllib.parse.urlencode({"q": query}))
             response = connection.getresponse()
             response.read()
             connection.close()
-            if response.status != 200:
+            if response.status not in accept:
                 raise RuntimeError(f"{query!r} answered {response.status}")
+            return response.status
 
         yield run
     finally:

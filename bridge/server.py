@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 import click
 from gunicorn.app.base import BaseApplication
@@ -12,13 +15,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.app import create_app
 from bridge.db import upgrade_database
-from bridge.search.index_reader import IndexUnavailable
+from bridge.search.admission import COSTLY_IN_FLIGHT, SharedTurns
+from bridge.search.index_reader import IndexUnavailable, SearchIndex
 from bridge.search.meaning import load_query_model
 from bridge.settings import SettingsError
 from bridge.tickets.policy import PolicyError
 from bridge.web.context import services
 
-
+# Threads per worker: more than the costly searches a worker holds at once (bridge.search.admission), which wait
+# for their turn on a thread without using CPU, so that an ordinary search always finds a thread free.
+THREADS = COSTLY_IN_FLIGHT + 4
 # Each request's path without its query string, and no referrer: a query holds what a customer typed (a search,
 # words from their tickets), which the search log keeps only redacted and the access log need not keep at all.
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
@@ -37,9 +43,17 @@ class _Gunicorn(BaseApplication):
         return create_app(self.overrides)
 
 
-def _start_worker(worker) -> None:  # noqa: ANN001 (a gunicorn worker)
-    load_query_model()
-    services(worker.wsgi).start_outbox_sender()
+def _worker_start(costly_turns: Path) -> Callable[[Any], None]:
+    """The hook that readies each worker: its sentence model, its outbox sender, the costly searches' shared turn."""
+
+    def start(worker) -> None:  # noqa: ANN001 (a gunicorn worker)
+        load_query_model()
+        index = services(worker.wsgi).search_index()
+        if isinstance(index, SearchIndex):
+            index.lanes.take_turns_with(SharedTurns(costly_turns))
+        services(worker.wsgi).start_outbox_sender()
+
+    return start
 
 
 def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
@@ -61,16 +75,19 @@ def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
         return 2
     click.echo(f"Help centre on http://{host}:{port}/ (index {index.info().path})")
     # Each worker loads its own sentence model (never this process, which forks them) and sends mail
-    # from the outbox, woken by the tickets it stores.
-    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
+    # from the outbox, woken by the tickets it stores. Its costly searches take turns with the other
+    # workers' through a file this process makes, which each worker opens and locks for itself.
+    turns = tempfile.NamedTemporaryFile(prefix="kb-costly-searches-")  # noqa: SIM115 (kept open while serving)
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": THREADS,
                "timeout": 30, "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT, "errorlog": "-",
                "loglevel": "warning",
-               "post_worker_init": _start_worker,
+               "post_worker_init": _worker_start(Path(turns.name)),
                "worker_exit": lambda server, worker: services(worker.wsgi).close()}
     poller = _start_mail_poller(overrides) if services(probe).settings.imap_url and \
         services(probe).settings.imap_poll_seconds else None
     try:
-        _Gunicorn(overrides, options).run()
+        with turns:
+            _Gunicorn(overrides, options).run()
     finally:
         if poller is not None:
             poller.terminate()

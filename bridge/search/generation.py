@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import threading
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, repeat
@@ -211,6 +211,10 @@ class Generation:
         A query with nothing for the model to read is close to no section.
         """
         return self.vectors @ query_vector(query) if query.strip() else np.zeros(self.documents)
+
+    def unknown_words(self, words: Iterable[str]) -> int:
+        """How many of `words` no section holds (as typed) and the index does not leave out as stop words."""
+        return sum(1 for word in words if word not in self.vocabulary and any(True for _ in self.analyzer(word)))
 
     def articles_in(self, sections: np.ndarray) -> int:
         """How many articles have a section marked in `sections` (a mask over all sections)."""

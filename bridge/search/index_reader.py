@@ -16,12 +16,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bridge.search.admission import Lanes, Shape
 from bridge.search.answers import articles_first, confident, hits
 from bridge.search.budget import SEARCH_BUDGET_SECONDS, Budget
 from bridge.search.fusion import CANDIDATES, MEANING_WEIGHT, WORDS_WEIGHT, fuse, meaning_scores
 from bridge.search.generation import Generation, GenerationPostings
 from bridge.search.layout import current_generation
-from bridge.search.meaning import one_thread_per_process
+from bridge.search.meaning import one_thread_per_process, query_tokens
 from bridge.search.pacing import Foreground, never_wait
 from bridge.search.planner import plan_query
 from bridge.search.query import ParsedQuery
@@ -43,6 +44,7 @@ class SearchIndex:
         self.budget_seconds = budget_seconds
         self._lock = threading.Lock()
         self._foreground = Foreground()
+        self.lanes = Lanes(self._foreground)
         one_thread_per_process()  # the model is loaded by each server worker (`load_query_model`) or the first query
         self._generation = self._open(self._current_path())
         self._next: Path | None = None
@@ -107,6 +109,10 @@ class SearchIndex:
         """
         return self._current().article_link(url)
 
+    def shape(self, query: ParsedQuery) -> Shape:
+        """What `query` asks of the search, counted before searching: its lane (`bridge.search.admission`)."""
+        return Shape(self._current().unknown_words(query.all_words), query_tokens(query.meaning_text))
+
     def search(self, query: ParsedQuery, limit: int = 10, product: str | None = None) -> SearchResults:
         """The best section of each matching article, best article first; answered from a cache when repeated.
 
@@ -126,26 +132,32 @@ class SearchIndex:
                 product: str | None) -> tuple[SearchResults, bool]:
         """The query's meaning, then its words, then the two lists fused; the lock is held only to read the searcher.
 
+        A query shaped to be costly waits for its turn and, between steps, for the ordinary
+        searches in flight (`bridge.search.admission`); it raises `SearchBusy` when refused.
         Encoding on a thread beside the word ranking was no faster (benchmarks/relevance/EXPERIMENTS.md,
         session 5): both are mostly Python holding the GIL, so they take turns. The time budget starts
         once the query is encoded: it bounds the word side's optional steps (the model's reading is
         bounded by its length cap), and a process's first search, which loads the model, must not
         spend it. Also returns whether the budget cut the answer short.
         """
-        with self._foreground.running():
+        with self.lanes.enter(self.shape(query)) as pause:
+            pause()
             similarity = generation.similarity(query.meaning_text)
+            pause()
             budget = Budget(self.budget_seconds)
             with generation.lock:
                 postings = GenerationPostings(generation)
                 planned = plan_query(query, postings, generation.synonyms, budget)
                 allowed = generation.live & postings.sections_with("product", product) if product else generation.live
                 words = rank(planned.plan, postings, generation.article_of, max(limit, CANDIDATES), allowed, budget)
+            pause()
             # A code or quoted phrase asks for those very words: meaning then only re-ranks what words found.
             by_meaning = meaning_scores(similarity, words.matching if planned.plan.exact else allowed)
             meaning = top_articles(by_meaning, generation.article_of, CANDIDATES)
             fused = fuse([[hit.doc for hit in words.hits], meaning], [WORDS_WEIGHT, MEANING_WEIGHT],
                          generation.article_of, limit)
             cosine = float(by_meaning[meaning[0]]) if meaning else 0.0
+            pause()
             with generation.lock:
                 shown = hits(postings, planned, articles_first(generation, postings, query, fused))
                 is_answer = bool(fused) and confident(generation, postings, query, planned, words,

@@ -188,6 +188,11 @@ def _query_vector(text: str) -> np.ndarray:
     return vector
 
 
+def query_tokens(text: str) -> int:
+    """How many tokens the model reads for a query's text: what its encoding costs grows with them."""
+    return len(encoder(QUERY_THREADS).tokenizer.encode(text).ids)
+
+
 def query_vector(text: str) -> np.ndarray:
     """A query's vector, remembered across queries and index generations (the model does not change)."""
     return _query_vector(" ".join(text.split()))

@@ -45,10 +45,10 @@ class Foreground:
                 if not self._running:
                     self._changed.notify_all()
 
-    def give_way(self) -> None:
-        """Waits until no query runs, or at most `patience` seconds."""
+    def give_way(self, patience: float | None = None) -> None:
+        """Waits until no query runs, or at most `patience` seconds (the instance's own by default)."""
         with self._changed:
-            self._changed.wait_for(lambda: not self._running, timeout=self.patience)
+            self._changed.wait_for(lambda: not self._running, timeout=self.patience if patience is None else patience)
 
 
 def never_wait() -> None:

@@ -24,6 +24,7 @@ from bridge.db import utc_now
 from bridge.notify.acknowledgement import absolute_url, compose_acknowledgement
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.headers import UnsafeHeader
+from bridge.search.admission import SearchBusy
 from bridge.search.query import QueryError, parse_query
 from bridge.search.types import ArticleLink
 from bridge.tickets.business_time import BusinessCalendar
@@ -81,7 +82,11 @@ OnCreated = Callable[[Session, "TicketDesk", Ticket, datetime], None]
 
 
 def suggest_from_index(index: SearchIndex | None) -> Suggest:
-    """Suggestions for a subject from the search index; none (not an error) while the index is unavailable."""
+    """Suggestions for a subject from the search index; none (not an error) while the index is unavailable or busy.
+
+    A ticket is stored whether or not articles can be suggested for it, and a subject shaped like a
+    costly query may be refused a turn while the search is flooded (`bridge.search.admission`).
+    """
 
     def suggest(text: str) -> list[Suggestion]:
         if index is None or len(text.strip()) < MIN_SUGGESTION_CHARS:
@@ -90,7 +95,11 @@ def suggest_from_index(index: SearchIndex | None) -> Suggest:
             query = parse_query(text)
         except QueryError:
             return []
-        return [Suggestion(hit.title, hit.url, hit.snippet) for hit in index.search(query, limit=MAX_SUGGESTIONS).hits]
+        try:
+            found = index.search(query, limit=MAX_SUGGESTIONS)
+        except SearchBusy:
+            return []
+        return [Suggestion(hit.title, hit.url, hit.snippet) for hit in found.hits]
 
     return suggest
 

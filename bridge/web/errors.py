@@ -12,11 +12,13 @@ API_PREFIX = "/api/"
 
 
 class ApiError(Exception):
-    """A client or service error with its HTTP status, a stable code and a readable message."""
+    """A client or service error with its HTTP status, a stable code, a readable message and any headers it needs."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields
+        self.headers = headers or {}
 
     def body(self) -> dict:
         error: dict = {"code": self.code, "message": self.message}
@@ -30,9 +32,9 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def json_error(error: ApiError) -> tuple[Response, int]:
-    """The API's error body: `{"error": {"code", "message", "fields"?}}`."""
-    return jsonify(error.body()), error.status
+def json_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
+    """The API's error body: `{"error": {"code", "message", "fields"?}}`, with the error's headers."""
+    return jsonify(error.body()), error.status, error.headers
 
 
 def html_error(error: HTTPException) -> Response | HTTPException:

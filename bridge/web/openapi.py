@@ -104,7 +104,8 @@ def _search(products: list[str]) -> dict[str, Any]:
             "200": answer(ref("SearchResults"), "The results"),
             "400": error("invalid_query, invalid_limit or unknown_product"),
             "429": error("too_many_requests: this client has sent too many searches; see Retry-After"),
-            "503": error("index_unavailable: the search index has not been built"),
+            "503": error("index_unavailable: the search index has not been built; busy: too many queries shaped to "
+                         "cost far more than a customer's are waiting, see Retry-After"),
         },
     }
 

@@ -5,6 +5,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, Flask, jsonify, request
 
+from bridge.search.admission import SearchBusy
 from bridge.search.index_reader import IndexUnavailable, SearchIndex
 from bridge.search.query import QueryError, parse_query
 from bridge.web.context import services
@@ -45,6 +46,10 @@ def limit_searches(app: Flask) -> None:
 UNAVAILABLE = "The search index is not available: the help centre's operator builds it with `kb build`."
 
 
+# Only queries shaped to cost far more than a customer's (bridge.search.admission) are refused so, and only in a flood.
+BUSY = "Too many searches like this one are waiting: try again shortly, or with fewer words."
+
+
 def get_index() -> SearchIndex:
     index = services().search_index()
     if isinstance(index, IndexUnavailable):
@@ -71,7 +76,10 @@ def search():
     product = request.args.get("product")  # absent means every product; present but empty is not a product
     if product is not None and product not in index.products():
         raise ApiError(400, "unknown_product", f"product {product!r} is not one of: {', '.join(sorted(index.products()))}")
-    results = index.search(query, limit=limit, product=product)
+    try:
+        results = index.search(query, limit=limit, product=product)
+    except SearchBusy as busy:
+        raise ApiError(503, "busy", BUSY, headers={"Retry-After": str(busy.retry_after)}) from busy
     # A HEAD request (a link checker, a monitor) asks whether the search answers, not for anything; the review
     # board's reply form looks for an article to link, for a customer who has already asked: neither is a
     # customer's search, and logging them would put false gaps in `kb gaps` and the desk's self-service figures.
