@@ -77,21 +77,24 @@ def serve_app(overrides: Mapping[str, str], *, host: str, workers: int) -> int:
     # Each worker loads its own sentence model (never this process, which forks them) and sends mail
     # from the outbox, woken by the tickets it stores. Its costly searches take turns with the other
     # workers' through a file this process makes, which each worker opens and locks for itself.
-    turns = tempfile.NamedTemporaryFile(prefix="kb-costly-searches-")  # noqa: SIM115 (kept open while serving)
+    handle, turns = tempfile.mkstemp(prefix="kb-costly-searches-")
+    os.close(handle)
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": THREADS,
                "timeout": 30, "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT, "errorlog": "-",
                "loglevel": "warning",
-               "post_worker_init": _worker_start(Path(turns.name)),
+               "post_worker_init": _worker_start(Path(turns)),
                "worker_exit": lambda server, worker: services(worker.wsgi).close()}
     poller = _start_mail_poller(overrides) if services(probe).settings.imap_url and \
         services(probe).settings.imap_poll_seconds else None
+    master = os.getpid()
     try:
-        with turns:
-            _Gunicorn(overrides, options).run()
+        _Gunicorn(overrides, options).run()
     finally:
-        if poller is not None:
-            poller.terminate()
-            poller.wait(timeout=30)
+        if os.getpid() == master:  # an exiting worker leaves through here too: the file and the poller are not its own
+            os.unlink(turns)
+            if poller is not None:
+                poller.terminate()
+                poller.wait(timeout=30)
     return 0
 
 

@@ -20,7 +20,6 @@ from bridge.db import make_engine, make_session_factory, upgrade_database
 from tests.conftest import free_port, wait_until_up
 from tests.tickets.smtp_recorder import RecordingHandler
 
-
 SIGN_IN_LINK = re.compile(r"^(http://\S+/account/sign-in/\S+?)\r?$", re.MULTILINE)
 
 
@@ -64,20 +63,29 @@ def database_with_acme(folder: Path, contact: str, staff: Sequence[tuple[str, st
 
 
 @contextmanager
-def served_with_mail(built_kb: Path, database_url: str, **env: str) -> Iterator[tuple[str, RecordingHandler]]:
-    """The served bridge's base URL and the recorder of every mail it sends, until the block ends."""
-    handler = RecordingHandler()
-    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
-    smtp.start()
+def kb_serve(built_kb: Path, database_url: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`kb serve` of the build: its base URL and its (gunicorn master's) process, until the block ends."""
     port = free_port()
-    environment = {**os.environ, "KB_DATABASE_URL": database_url, "KB_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}", **env}
+    environment = {**os.environ, "KB_DATABASE_URL": database_url, **env}
     process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(built_kb)],
                                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"
     try:
         wait_until_up(base + "api/health", process)
-        yield base, handler
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+@contextmanager
+def served_with_mail(built_kb: Path, database_url: str, **env: str) -> Iterator[tuple[str, RecordingHandler]]:
+    """The served bridge's base URL and the recorder of every mail it sends, until the block ends."""
+    handler = RecordingHandler()
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        with kb_serve(built_kb, database_url, KB_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}", **env) as (base, _):
+            yield base, handler
+    finally:
         smtp.stop()

@@ -2,11 +2,16 @@
 and only a flood gets one refused (503 with Retry-After), never an ordinary query."""
 from __future__ import annotations
 
+import os
 import random
+import signal
 import string
 import subprocess
 import sys
 import threading
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +22,7 @@ from bridge.search.admission import Lanes, SearchBusy, Shape, SharedTurns
 from bridge.search.index_reader import SearchIndex
 from bridge.search.pacing import Foreground
 from bridge.search.query import MAX_QUERY_LENGTH, parse_query
+from tests.served_bridge import kb_serve
 from tests.ticket_web_fixtures import make_app  # noqa: F401 (a fixture)
 
 SAMPLE_QUERIES = Path(__file__).resolve().parent.parent / "benchmarks" / "relevance" / "sample.yml"
@@ -192,3 +198,28 @@ def test_a_refused_costly_search_is_a_503_with_retry_after_and_ordinary_ones_ans
         assert ordinary.get_json()["results"][0]["title"] == "Bank feed not updating"
     with client.get("/tickets/new", query_string={"query": gibberish(20, 9)[:200]}) as form:
         assert form.status_code == 200
+
+
+def workers_of(server: subprocess.Popen[bytes]) -> set[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text(encoding="utf-8")
+    return {int(pid) for pid in children.split()}
+
+
+def test_the_workers_keep_answering_costly_queries_after_one_of_them_is_replaced(built_kb: Path,
+                                                                                   database_file: str) -> None:
+    """A worker that exits (a restart after a timeout, say) leaves the shared turn to the others and its replacement."""
+    with kb_serve(built_kb, database_file, KB_SEARCH_RATE_LIMIT="") as (base, server):
+        def search(query: str) -> int:
+            with urllib.request.urlopen(base + "api/search?" + urllib.parse.urlencode({"q": query})) as answer:
+                return answer.status
+
+        assert search(gibberish(28, 8)[:MAX_QUERY_LENGTH]) == 200
+        first = workers_of(server)
+        os.kill(min(first), signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (len(workers_of(server)) < len(first) or workers_of(server) == first):
+            time.sleep(0.2)
+        replaced = workers_of(server)
+        assert len(replaced) == len(first) and replaced != first
+        time.sleep(2)  # the new worker loads its model before it answers
+        assert [search(gibberish(28, 8)[:MAX_QUERY_LENGTH]) for _ in range(8)] == [200] * 8

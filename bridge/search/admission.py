@@ -81,7 +81,7 @@ class SharedTurns:
     def acquire(self, timeout: float) -> bool:
         """True once this process holds the turn; False if it did not come within `timeout` seconds."""
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         deadline = time.monotonic() + timeout
         time.sleep(max(0.0, self._released + 2 * TURN_POLL_SECONDS - time.monotonic()))
         while True:
