@@ -38,6 +38,10 @@ CLAIM_LEASE = timedelta(minutes=10)
 # Small enough that a batch is sent well within its lease even when each message waits out the SMTP timeouts.
 CLAIM_BATCH = 10
 STOP_CHECK_SECONDS = 1.0
+# Once woken, the background sender waits this long before it claims, so the mail of tickets stored meanwhile
+# goes in the same batch: a batch costs one claim and one record whatever its size, and a sender woken for
+# every ticket claimed and recorded its mail one at a time. A mail leaves at most this much later.
+GATHER_SECONDS = 0.1
 MAX_ERROR_LENGTH = 2000
 
 
@@ -157,6 +161,7 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox: could not process the outbox; trying again in %s s", interval)
             self._sleep(interval, stop)
+            stop.wait(GATHER_SECONDS)
 
     def _sleep(self, interval: float, stop: threading.Event) -> None:
         """Wait for wake(), stop or the interval; one Event cannot wait on two, so stop is polled every second."""
