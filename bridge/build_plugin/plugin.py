@@ -9,7 +9,6 @@ on, and fonts come from the reader's system, never from a third-party host.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from jinja2 import Environment
@@ -21,11 +20,10 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from bridge.build_plugin.config import BridgeConfig
-from bridge.build_plugin.search_index import SectionCollector, write_material_stub
+from bridge.build_plugin.search_index import SectionCollector, collector_for, write_material_stub
 from bridge.build_plugin.shell_page import write_shell
 from bridge.release_notes.manifest import PublishedNote, write_manifest
 from bridge.search.layout import SYNONYMS_FILE
-from bridge.search.meaning import preload
 from bridge.web.content_security import inline_script_hashes, write_hashes
 from bridge.web.shell import SHELL_FILE
 
@@ -40,20 +38,18 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
     """Index the rendered pages for the bridge and render the bridge's page shell."""
 
     def __init__(self) -> None:
-        self.collector = SectionCollector(0)
+        self.collector: SectionCollector | None = None
         self.env: Environment | None = None
         self.files: Files | None = None
         self.nav: Navigation | None = None
         # The hash of every inline script this build writes: the bridge's Content-Security-Policy allows these only.
         self.script_hashes: set[str] = set()
-        self.model_loading: threading.Thread | None = None
         self.release_notes: list[PublishedNote] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
             raise PluginError(f"kb-bridge: theme.name is {config.theme.name!r} in {config.config_file_path}; "
                               "the help centre needs 'material'")
-        self.model_loading = preload()  # the model loads while MkDocs renders, so the index step does not wait for it
         config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
         _no_font_from_elsewhere(config)
         for extension in MARKDOWN_EXTENSIONS:
@@ -68,7 +64,7 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
             files.remove(synonyms)  # the writers' synonyms feed the index (read from docs_dir), not the site
         if self.config.pages_dir:
             _add_pages(files, Path(self.config.pages_dir), config)
-        self.collector = SectionCollector(len(files.documentation_pages()))
+        self.collector = collector_for(len(files.documentation_pages()))
         self.script_hashes = set()
         self.release_notes = []
         return files
@@ -82,6 +78,7 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         return env
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.collector is not None, "MkDocs calls on_files before any page"
         self.collector.add(page, html)
         note = published_note(page)
         if note is not None:
@@ -105,17 +102,12 @@ class BridgePlugin(BasePlugin[BridgeConfig]):
         write_hashes(site_dir, self.script_hashes)
         write_manifest(site_dir, self.release_notes)
         index_root = Path(self.config.index_dir) if self.config.index_dir else site_dir.parent / "index"
+        assert self.collector is not None, "MkDocs calls on_files before on_post_build"
         self.collector.stage(index_root, synonyms=Path(config.docs_dir) / SYNONYMS_FILE)
-        self._model_loaded()
 
     def on_build_error(self, error: Exception) -> None:
-        self._model_loaded()
-
-    def _model_loaded(self) -> None:
-        """Wait for the model's background load (see `preload`): the process may exit next."""
-        if self.model_loading is not None:
-            self.model_loading.join()
-            self.model_loading = None
+        if self.collector is not None:
+            self.collector.stop()
 
 
 def published_note(page: Page) -> PublishedNote | None:

@@ -18,7 +18,8 @@ from mkdocs.structure.pages import Page
 
 from bridge.search.index_writer import write_index
 from bridge.search.kept_index import KeptIndexError
-from bridge.search.meaning import BATCH
+from bridge.search.encoding_ahead import EncodingAhead
+from bridge.search.meaning import BATCH, section_text
 from bridge.search.model.weights import WeightsMismatch
 from bridge.search.pages import page_sections
 from bridge.search.types import Section
@@ -33,18 +34,28 @@ MATERIAL_INDEX = Path("search") / "search_index.json"
 
 
 class SectionCollector:
-    """The sections of one build's pages, in the order MkDocs rendered them."""
+    """The sections of one build's pages, in the order MkDocs rendered them, encoded as they come.
 
-    def __init__(self, total_pages: int) -> None:
+    Their texts go to an `EncodingAhead` as each page is rendered, so encoding overlaps the
+    rendering; `stage` waits for it and writes the index from the vectors it left in the cache.
+    """
+
+    def __init__(self, total_pages: int, cache_dir: Path) -> None:
         self.sections: list[Section] = []
         self.total_pages = total_pages
         self.pages_done = 0
+        self.cache_dir = cache_dir
+        try:
+            self.cache = VectorCache(cache_dir)
+        except VectorCacheError as error:
+            raise PluginError(str(error)) from error
+        self.ahead = EncodingAhead(self.cache, _encoded)
 
     def add(self, page: Page, html: str) -> None:
-        self.sections.extend(
-            page_sections(url=page.url, src_uri=page.file.src_uri, title=page.title or page.file.name,
-                          meta=page.meta, html=html)
-        )
+        sections = page_sections(url=page.url, src_uri=page.file.src_uri, title=page.title or page.file.name,
+                                 meta=page.meta, html=html)
+        self.sections += sections
+        self.ahead.add([section_text(section) for section in sections])
         self.pages_done += 1
         if self.pages_done % PROGRESS_EVERY == 0:
             log.info("Rendered and indexed %d of %d pages", self.pages_done, self.total_pages)
@@ -52,12 +63,25 @@ class SectionCollector:
     def stage(self, index_root: Path, synonyms: Path) -> None:
         """Write the changed articles into a new index generation, staged for `kb build` to publish."""
         try:
-            cache_dir = load_settings().cache_dir
-            update = write_index(self.sections, index_root, synonyms=synonyms, cache=VectorCache(cache_dir),
-                                 cache_dir=cache_dir, progress=_encoded)
-        except (SettingsError, VectorCacheError, KeptIndexError, WeightsMismatch) as error:
+            encoded = self.ahead.finish()
+            update = write_index(self.sections, index_root, synonyms=synonyms, cache=self.cache,
+                                 cache_dir=self.cache_dir, encoded_before=encoded)
+        except (VectorCacheError, KeptIndexError, WeightsMismatch) as error:
             raise PluginError(str(error)) from error
         log.info("Search index: %s", update.summary())
+
+    def stop(self) -> None:
+        """The build failed: encode nothing more, and let the slice in progress end before the process does."""
+        self.ahead.stop()
+
+
+def collector_for(total_pages: int) -> SectionCollector:
+    """A collector for a build of `total_pages`, its vector cache where the settings say (`KB_CACHE_DIR`)."""
+    try:
+        cache_dir = load_settings().cache_dir
+    except SettingsError as error:
+        raise PluginError(str(error)) from error
+    return SectionCollector(total_pages, cache_dir)
 
 
 def write_material_stub(site_dir: Path) -> None:
@@ -67,6 +91,6 @@ def write_material_stub(site_dir: Path) -> None:
     stub.write_text(json.dumps(MATERIAL_STUB), encoding="utf-8")
 
 
-def _encoded(done: int, total: int) -> None:
-    if done % ENCODED_EVERY == 0 or done == total:
-        log.info("Encoded %d of %d sections for search by meaning", done, total)
+def _encoded(done: int) -> None:
+    if done % ENCODED_EVERY == 0:
+        log.info("Encoded %d sections for search by meaning", done)

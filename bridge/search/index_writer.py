@@ -271,7 +271,7 @@ def _write_generation(root: Path, plan: _Plan, sections: list[Section], vectors:
 
 def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None,
                 cache: VectorCache | None = None, cache_dir: Path | None = None,
-                progress: Progress = no_progress) -> IndexUpdate:
+                progress: Progress = no_progress, encoded_before: int = 0) -> IndexUpdate:
     """Write the next index generation under `root` and stage it; `publish_staged` makes it current.
 
     Only articles whose sections changed since the current generation are re-indexed, into a
@@ -282,8 +282,10 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     The writers' synonyms file travels with the generation, so a query is always expanded with
     the synonyms of the index it runs against. Sentence vectors come from `cache` where an
     earlier build encoded the same text with the same model, and are stored there otherwise;
-    `progress` hears how many sections are encoded. With `cache_dir`, the staged generation is
-    kept there too, and a build into an output folder with no index starts from the one kept.
+    `progress` hears how many sections are encoded; `encoded_before` counts those encoded into
+    the cache for this build before it called (`bridge.search.encoding_ahead`). With `cache_dir`,
+    the staged generation is kept there too, and a build into an output folder with no index
+    starts from the one kept.
     """
     started = time.perf_counter()
     discard_staged(root)
@@ -293,6 +295,7 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     if plan.previous is not None and not plan.previous.kept and not plan.changes and not plan.synonyms_changed:
         return IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, None)
     generation, encoded = _write_generation(root, plan, sections, _Vectors(cache, progress))
+    encoded += encoded_before
     if synonyms_sha is not None:
         shutil.copyfile(synonyms, generation / SYNONYMS_FILE)
     update = IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, generation,

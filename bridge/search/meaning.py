@@ -134,18 +134,6 @@ def load_query_model() -> None:
     encoder(QUERY_THREADS)
 
 
-def preload() -> threading.Thread:
-    """Start loading the build's session (`section_encoder`) in the background, so it is ready when it is first needed.
-
-    Join the thread before the process exits: ONNX Runtime aborts the process (SIGABRT) when the
-    interpreter shuts down while a session is still being created, e.g. after a build whose
-    vectors all came from the cache.
-    """
-    thread = threading.Thread(target=section_encoder, name="load sentence model", daemon=True)
-    thread.start()
-    return thread
-
-
 def model_name() -> str:
     """What the index's section vectors were made by, for the index fingerprint and the vector cache's keys.
 
