@@ -25,7 +25,7 @@ def test_every_text_handed_over_is_encoded_once_into_the_cache(tmp_path: Path) -
     ahead.add(TEXTS[:2])
     ahead.add(TEXTS[1:])  # a text given twice is encoded once
     assert ahead.finish() == 3
-    assert cached(cache, TEXTS) == 3 and heard[-1] == 3
+    assert cached(cache, TEXTS) == 3 and heard == [2, 3]
 
     again = EncodingAhead(cache)
     again.add(TEXTS)
@@ -47,3 +47,13 @@ def test_what_goes_wrong_on_the_thread_is_raised_by_finish(tmp_path: Path) -> No
     ahead.add(TEXTS)
     with pytest.raises(VectorCacheError, match="Deleting it is safe"):
         ahead.finish()
+
+
+def test_the_index_step_can_wait_for_the_texts_it_needs_next(tmp_path: Path) -> None:
+    cache = VectorCache(tmp_path)
+    ahead = EncodingAhead(cache, slice_size=2)
+    ahead.add(TEXTS)
+    ahead.close()  # the third text is a slice of its own, encoded without waiting for more
+    ahead.wait_for(TEXTS[2:])
+    assert cached(cache, TEXTS[2:]) == 1
+    assert ahead.finish() == 3

@@ -19,7 +19,7 @@ from mkdocs.structure.pages import Page
 from bridge.search.index_writer import write_index
 from bridge.search.kept_index import KeptIndexError
 from bridge.search.encoding_ahead import EncodingAhead
-from bridge.search.meaning import BATCH, section_text
+from bridge.search.meaning import section_text
 from bridge.search.model.weights import WeightsMismatch
 from bridge.search.pages import page_sections
 from bridge.search.types import Section
@@ -28,7 +28,6 @@ from bridge.settings import SettingsError, load_settings
 
 log = logging.getLogger("mkdocs.plugins.kb_index")
 PROGRESS_EVERY = 250
-ENCODED_EVERY = 32 * BATCH  # sections, logged as they are encoded
 MATERIAL_STUB = {"config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": []}, "docs": []}
 MATERIAL_INDEX = Path("search") / "search_index.json"
 
@@ -37,7 +36,8 @@ class SectionCollector:
     """The sections of one build's pages, in the order MkDocs rendered them, encoded as they come.
 
     Their texts go to an `EncodingAhead` as each page is rendered, so encoding overlaps the
-    rendering; `stage` waits for it and writes the index from the vectors it left in the cache.
+    rendering; `stage` writes the index from the vectors it leaves in the cache, each section
+    as soon as its vector is there.
     """
 
     def __init__(self, total_pages: int, cache_dir: Path) -> None:
@@ -63,9 +63,10 @@ class SectionCollector:
     def stage(self, index_root: Path, synonyms: Path) -> None:
         """Write the changed articles into a new index generation, staged for `kb build` to publish."""
         try:
-            encoded = self.ahead.finish()
+            self.ahead.close()
             update = write_index(self.sections, index_root, synonyms=synonyms, cache=self.cache,
-                                 cache_dir=self.cache_dir, encoded_before=encoded)
+                                 cache_dir=self.cache_dir, ahead=self.ahead)
+            self.ahead.finish()  # when nothing changed, the index step did not wait for it
         except (VectorCacheError, KeptIndexError, WeightsMismatch) as error:
             raise PluginError(str(error)) from error
         log.info("Search index: %s", update.summary())
@@ -92,5 +93,4 @@ def write_material_stub(site_dir: Path) -> None:
 
 
 def _encoded(done: int) -> None:
-    if done % ENCODED_EVERY == 0:
-        log.info("Encoded %d sections for search by meaning", done)
+    log.info("Encoded %d sections for search by meaning", done)

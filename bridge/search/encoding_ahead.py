@@ -26,8 +26,8 @@ class EncodingAhead:
 
     It starts on the first texts given, and loads the model only for a text the cache has no
     vector for. Call `finish` or `stop` before the process exits: ONNX Runtime aborts a process
-    that exits while one of its sessions is being made. `progress` hears, after each batch, how
-    many texts it has encoded so far.
+    that exits while one of its sessions is being made. `progress` hears, after each slice that
+    needed the model, how many texts it has encoded so far.
     """
 
     def __init__(self, cache: VectorCache, progress: Callable[[int], None] = lambda encoded: None,
@@ -38,6 +38,10 @@ class EncodingAhead:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._error: Exception | None = None
+        self._closed = False
+        self._changed = threading.Condition()
+        self._done: set[str] = set()  # texts whose vectors are in the cache
+        self._ended = False
 
     def add(self, texts: Sequence[str]) -> None:
         """Hand over texts to encode; returns at once."""
@@ -45,6 +49,20 @@ class EncodingAhead:
             self._thread = threading.Thread(target=self._run, name="encode sections ahead", daemon=True)
             self._thread.start()
         self._texts.put(list(texts))
+
+    def close(self) -> None:
+        """No more texts will come: the last slice is encoded without waiting for more."""
+        if self._thread is not None and not self._closed:
+            self._closed = True
+            self._texts.put(None)
+
+    def wait_for(self, texts: Sequence[str]) -> None:
+        """Return once every one of `texts` has its vector in the cache, or the thread has ended.
+
+        Only texts already handed over, and only after `close`, or the last slice may never come.
+        """
+        with self._changed:
+            self._changed.wait_for(lambda: self._ended or self._thread is None or self._done.issuperset(texts))
 
     def finish(self) -> int:
         """Wait until every text handed over has its vector in the cache; how many were encoded.
@@ -62,8 +80,8 @@ class EncodingAhead:
         self._join()
 
     def _join(self) -> None:
+        self.close()
         if self._thread is not None:
-            self._texts.put(None)
             self._thread.join()
             self._thread = None
 
@@ -79,7 +97,16 @@ class EncodingAhead:
                 self._encode(pending)
         except Exception as error:  # handed to the build's thread by `finish`
             self._error = error
+        finally:
+            with self._changed:
+                self._ended = True
+                self._changed.notify_all()
 
     def _encode(self, texts: list[str]) -> None:
-        done = self.encoded
-        self.encoded += section_vectors(texts, self.cache, lambda part, _total: self.progress(done + part))[1]
+        encoded = section_vectors(texts, self.cache)[1]
+        if encoded:
+            self.encoded += encoded
+            self.progress(self.encoded)
+        with self._changed:
+            self._done.update(texts)
+            self._changed.notify_all()

@@ -30,8 +30,9 @@ from bridge.search.layout import (
     stage,
     write_meta,
 )
+from bridge.search.encoding_ahead import EncodingAhead
 from bridge.search.kept_index import keep, kept_generation
-from bridge.search.meaning import VECTOR_BYTES, Progress, model_name, no_progress, section_text, section_vectors
+from bridge.search.meaning import VECTOR_BYTES, model_name, section_text, section_vectors
 from bridge.search.pages import ARTICLE, LISTING, PAGE_FIELD
 from bridge.search.types import Section
 from bridge.search.vector_cache import VectorCache
@@ -41,6 +42,9 @@ FULL_REBUILD_SHARE = 0.25
 # full build of the shared corpus (13,278 sections) fits; with Whoosh's usual 256 MB it wrote and
 # merged runs, a quarter of its indexing time (decision 0004, "Where a cold build's time goes").
 SORTING_MB = 1024
+# Sections whose documents are made at a time: small enough that indexing starts early, large
+# enough that the cache is read in few queries.
+DOCUMENTS_CHUNK = 256
 
 
 # Whoosh 2.7.4's token expression; its forks add `*`, which glues Markdown emphasis to words.
@@ -238,25 +242,43 @@ def _reindex(generation: Path, to_delete: Iterable[str], documents: Iterable[dic
 
 @dataclass(frozen=True)
 class _Vectors:
-    """Where a build gets its sections' vectors: the cache (None: encode all), and who hears the progress."""
+    """Where a build gets its sections' vectors: the cache (None: encode all), and who is putting them there.
+
+    Without `ahead`'s vectors for a text, the index step would encode it a second time.
+    """
 
     cache: VectorCache | None
-    progress: Progress
+    ahead: EncodingAhead | None
 
 
-def _documents(sections: list[Section], vectors: _Vectors) -> tuple[Iterator[dict], int]:
-    """The sections' documents, and how many of their texts were encoded (most of a full build's index step)."""
-    rows, encoded = section_vectors([section_text(section) for section in sections], vectors.cache, vectors.progress)
-    return map(section_document, sections, rows), encoded
+class _Documents:
+    """The sections' documents, a chunk at a time, each as soon as its chunk's vectors are ready.
+
+    So Whoosh analyses and adds the first sections while the sentence model is still encoding
+    later ones on the other cores. `encoded` counts the texts this index step had to encode.
+    """
+
+    def __init__(self, sections: list[Section], vectors: _Vectors) -> None:
+        self.sections, self.vectors, self.encoded = sections, vectors, 0
+
+    def __iter__(self) -> Iterator[dict]:
+        for start in range(0, len(self.sections), DOCUMENTS_CHUNK):
+            part = self.sections[start:start + DOCUMENTS_CHUNK]
+            texts = [section_text(section) for section in part]
+            if self.vectors.ahead is not None:
+                self.vectors.ahead.wait_for(texts)
+            rows, encoded = section_vectors(texts, self.vectors.cache)
+            self.encoded += encoded
+            yield from map(section_document, part, rows)
 
 
 def _write_generation(root: Path, plan: _Plan, sections: list[Section], vectors: _Vectors) -> tuple[Path, int]:
     """The new generation, and how many section texts were encoded for it."""
     if plan.previous is None:
         generation = new_generation(root)
-        documents, encoded = _documents(sections, vectors)
+        documents = _Documents(sections, vectors)
         _index_all(generation, documents)
-        return generation, encoded
+        return generation, documents.encoded
     try:
         generation = copy_generation(plan.previous.path, root)
     except FileNotFoundError:
@@ -268,14 +290,14 @@ def _write_generation(root: Path, plan: _Plan, sections: list[Section], vectors:
     if not plan.changes:
         return generation, 0
     added = plan.changes.to_add
-    documents, encoded = _documents([section for section in sections if section.article_url in added], vectors)
+    documents = _Documents([section for section in sections if section.article_url in added], vectors)
     _reindex(generation, plan.changes.to_delete, documents)
-    return generation, encoded
+    return generation, documents.encoded
 
 
 def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | None = None,
                 cache: VectorCache | None = None, cache_dir: Path | None = None,
-                progress: Progress = no_progress, encoded_before: int = 0) -> IndexUpdate:
+                ahead: EncodingAhead | None = None) -> IndexUpdate:
     """Write the next index generation under `root` and stage it; `publish_staged` makes it current.
 
     Only articles whose sections changed since the current generation are re-indexed, into a
@@ -285,11 +307,11 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
 
     The writers' synonyms file travels with the generation, so a query is always expanded with
     the synonyms of the index it runs against. Sentence vectors come from `cache` where an
-    earlier build encoded the same text with the same model, and are stored there otherwise;
-    `progress` hears how many sections are encoded; `encoded_before` counts those encoded into
-    the cache for this build before it called (`bridge.search.encoding_ahead`). With `cache_dir`,
-    the staged generation is kept there too, and a build into an output folder with no index
-    starts from the one kept.
+    earlier build encoded the same text with the same model, and are stored there otherwise.
+    With `ahead`, another thread is putting them into the cache meanwhile; each section's document
+    waits for its vector, and what `ahead` encoded counts as encoded for this build. With
+    `cache_dir`, the staged generation is kept there too, and a build into an output folder with no
+    index starts from the one kept.
     """
     started = time.perf_counter()
     discard_staged(root)
@@ -298,8 +320,9 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     plan = _plan(root, hashes, fingerprint, synonyms_sha, cache_dir)
     if plan.previous is not None and not plan.previous.kept and not plan.changes and not plan.synonyms_changed:
         return IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, None)
-    generation, encoded = _write_generation(root, plan, sections, _Vectors(cache, progress))
-    encoded += encoded_before
+    generation, encoded = _write_generation(root, plan, sections, _Vectors(cache, ahead))
+    if ahead is not None:
+        encoded += ahead.finish()
     if synonyms_sha is not None:
         shutil.copyfile(synonyms, generation / SYNONYMS_FILE)
     update = IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, generation,
