@@ -16,6 +16,7 @@ How it runs
 From the project root::
 
     .venv/bin/python benchmarks/encoder.py --before-src ../main --before-venv ../main/.venv
+    .venv/bin/python benchmarks/encoder.py --work DIR --http               # this checkout only
     .venv/bin/python benchmarks/encoder.py ... --work DIR --reuse-builds   # keep the builds recorded in DIR
 
 The builds write into `--work` (default: a temporary folder): `kb-1x/` (the corpus, copied),
@@ -44,6 +45,7 @@ sys.path.insert(0, str(PROJECT))
 
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.search import Build, corpus_copy, customer_queries, over_http, percentiles  # noqa: E402
+from bridge.search.kept_index import FOLDER as KEPT_FOLDER  # noqa: E402
 from bridge.search.layout import current_generation, read_meta  # noqa: E402
 
 QUERY_SET = PROJECT / "benchmarks" / "relevance" / "queries.yml"
@@ -65,6 +67,10 @@ ENCODE_TIMING = (
     "    times.append((time.perf_counter() - started) * 1000)\n"
     "print(json.dumps(times))\n"
 )
+# What the report says when no before side was measured: PyTorch's CPU wheel is not on every machine.
+NO_BEFORE = ("the PyTorch encoder (before issue 13) was not measured again; on 2026-12-05, on this machine at load "
+             "18-25, its virtualenv was 1877 MB, `kb --help` took 55.55 s and a query's encoding p50 225.4 ms, "
+             "p99 737.1 ms (each several times a quiet day's).")
 PLAIN_MKDOCS = """site_name: Plain Material
 docs_dir: {docs}
 site_dir: {site}
@@ -148,9 +154,12 @@ def run_build(command: list[str], out: Path, env: dict[str, str], cwd: Path) -> 
 
 
 def builds(work: Path, done: dict[str, Timed]) -> dict[str, Timed]:
-    """A plain Material build, then `kb build` into empty folders with an empty, then a warm, vector cache.
+    """A plain Material build, then `kb build`s, each into an empty folder, as CI would make them.
 
-    Builds already in `done` (recorded by an earlier run in the same `work`) are not run again.
+    With an empty build cache; with the cache that build left (vectors and its index); the same
+    after one article was edited; and with the vectors but without the kept index, so that the
+    whole index is written again. Builds already in `done` (recorded by an earlier run in the same
+    `work`) are not run again.
     """
     kb = work / "kb-1x" if done else corpus_copy(work, 1)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "KB_CACHE_DIR": str(work / "cache")}
@@ -160,14 +169,23 @@ def builds(work: Path, done: dict[str, Timed]) -> dict[str, Timed]:
     config.write_text(PLAIN_MKDOCS.format(docs=kb, site=work / "plain" / "site"), encoding="utf-8")
     kb_build = [sys.executable, "-m", "bridge.cli", "build", "--kb", str(kb), "--out"]
     commands = {"plain": [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)],
-                "cold": [*kb_build, str(work / "cold")], "warm": [*kb_build, str(work / "warm")]}
+                **{name: [*kb_build, str(work / name)] for name in ("cold", "warm", "edited", "unkept")}}
+    before = {"edited": lambda: _edit_one_article(kb), "unkept": lambda: shutil.rmtree(work / "cache" / KEPT_FOLDER)}
     built = dict(done)
     for name, command in commands.items():
         if name not in built:
+            before.get(name, lambda: None)()
             built[name] = run_build(command, work / name, env, PROJECT)
             (work / "builds.json").write_text(json.dumps({key: vars(value) for key, value in built.items()}),
                                               encoding="utf-8")
     return built
+
+
+def _edit_one_article(kb: Path) -> None:
+    """A writer's small change: one more sentence at the end of the first article."""
+    article = sorted(kb.rglob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nThis article was last checked this week.\n",
+                       encoding="utf-8")
 
 
 def http(sides: Sequence[Side], out: Path, work: Path, queries: list[str]) -> dict[str, tuple[list[float], str]]:
@@ -187,28 +205,36 @@ def figures(samples: Sequence[float]) -> str:
 
 def report(sizes: dict, helps: dict, encodes: dict, built: dict[str, Timed] | None, served: dict | None,
            loads: dict[str, str], count: int) -> str:
-    lines = ["Before: the PyTorch encoder of the `--before` checkout, in its own virtualenv; after: this checkout. "
-             "The machine is shared (2 cores); the 1-, 5- and 15-minute load averages are given beside each figure.", "",
-             "| measurement | before | after | load |", "| --- | --- | --- | --- |"]
-    before, after = sizes["before"], sizes["after"]
-    lines.append(f"| virtualenv of `make install` (with test extras) | {before[0]:.0f} MB | {after[0]:.0f} MB | - |")
-    lines.append(f"| of {', '.join(FORBIDDEN)}, installed | {', '.join(before[1]) or 'none'} | "
-                 f"{', '.join(after[1]) or 'none'} | - |")
-    lines.append(f"| `kb --help`, median of {HELP_RUNS} | {statistics.median(helps['before']):.2f} s | "
-                 f"{statistics.median(helps['after']):.2f} s | {loads['help']} |")
-    lines.append(f"| query encode p50, p99 ({count} queries, 1 thread, ms) | {figures(encodes['before']).replace(' |', ',')} | "
-                 f"{figures(encodes['after']).replace(' |', ',')} | {loads['encode']} |")
+    names = [name for name in ("before", "after") if name in sizes]
+    if "before" in sizes:
+        lines = ["Before: the PyTorch encoder of the `--before` checkout, in its own virtualenv; after: this checkout. "
+                 "The machine is shared (2 cores); the 1-, 5- and 15-minute load averages are given beside each figure."]
+    else:
+        lines = [f"This checkout only: {NO_BEFORE} The 1-, 5- and 15-minute load averages are given beside each figure."]
+    lines += ["", f"| measurement | {' | '.join(names)} | load |", "| --- | " + "--- | " * len(names) + "--- |"]
+
+    def row(label: str, values: list[str], at: str) -> None:
+        lines.append(f"| {label} | {' | '.join(values)} | {at} |")
+
+    row("virtualenv of `make install` (with test extras)", [f"{sizes[name][0]:.0f} MB" for name in names], "-")
+    row(f"of {', '.join(FORBIDDEN)}, installed", [", ".join(sizes[name][1]) or "none" for name in names], "-")
+    row(f"`kb --help`, median of {HELP_RUNS}", [f"{statistics.median(helps[name]):.2f} s" for name in names],
+        loads["help"])
+    row(f"query encode p50, p99 ({count} queries, 1 thread, ms)",
+        [figures(encodes[name]).replace(" |", ",") for name in names], loads["encode"])
     if served:
-        lines.append(f"| HTTP p50, p99 at 1x, pass 1 ({len(served['after'][0])} queries, ms) | "
-                     f"{figures(served['before'][0]).replace(' |', ',')} | {figures(served['after'][0]).replace(' |', ',')} | "
-                     f"{served['before'][1]} / {served['after'][1]} |")
+        row(f"HTTP p50, p99 at 1x, pass 1 ({len(served['after'][0])} queries, ms)",
+            [figures(served[name][0]).replace(" |", ",") for name in names], " / ".join(served[name][1] for name in names))
     if built:
         plain = built["plain"].seconds
         lines += ["", "Full builds of the shared corpus at 1x (after only), each into an empty output folder:", "",
                   "| build | wall | x plain | index step | sections encoded | load after |",
                   "| --- | --- | --- | --- | --- | --- |"]
         for name, label in (("plain", "plain Material (`mkdocs build`, Material's own search)"),
-                            ("cold", "`kb build`, empty vector cache"), ("warm", "`kb build`, warm vector cache")):
+                            ("cold", "`kb build`, empty build cache"),
+                            ("warm", "`kb build`, the cache the cold build left (vectors, its index)"),
+                            ("edited", "`kb build`, warm cache, one article edited"),
+                            ("unkept", "`kb build`, vectors cached but no kept index (the whole index written)")):
             timed = built[name]
             lines.append(f"| {label} | {timed.seconds:.0f} s | {timed.seconds / plain:.1f} | "
                          f"{'-' if timed.index_seconds is None else f'{timed.index_seconds:.0f} s'} | "
@@ -218,16 +244,18 @@ def report(sizes: dict, helps: dict, encodes: dict, built: dict[str, Timed] | No
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before-src", type=Path, required=True, help="A checkout of the commit to compare with.")
-    parser.add_argument("--before-venv", type=Path, required=True, help="Its virtualenv (`make install` there).")
+    parser.add_argument("--before-src", type=Path, default=None,
+                        help="A checkout of the commit to compare with (default: measure this checkout only).")
+    parser.add_argument("--before-venv", type=Path, default=None, help="Its virtualenv (`make install` there).")
     parser.add_argument("--work", type=Path, default=None, help="Where builds go (default: a temporary folder).")
     parser.add_argument("--reuse-builds", action="store_true",
                         help="Keep the figures recorded in --work by an earlier run and measure only what is missing.")
     parser.add_argument("--no-builds", action="store_true", help="Skip the builds.")
     parser.add_argument("--http", action="store_true", help="Also serve the cold build with each side and time HTTP.")
     args = parser.parse_args(argv)
-    sides = [Side("before", args.before_src.resolve(), args.before_venv.resolve()),
-             Side("after", PROJECT, Path(sys.prefix))]
+    sides = [Side("after", PROJECT, Path(sys.prefix))]
+    if args.before_src is not None:
+        sides.insert(0, Side("before", args.before_src.resolve(), (args.before_venv or args.before_src / ".venv").resolve()))
     work = args.work or Path(tempfile.mkdtemp(prefix="kb-encoder-"))
     queries = [entry["q"] for entry in yaml.safe_load(QUERY_SET.read_text(encoding="utf-8"))["answerable"]]
     quick = work / "quick.json"
