@@ -1,7 +1,7 @@
 """Tickets per second, and latency, when 8 clients raise tickets at once through `POST /api/tickets`;
 and the board's queue, `GET /api/tickets` for a member of staff whose board has 50,000 tickets.
 
-Each run starts a real `kb serve` (gunicorn, 2 workers x 4 threads, each worker with its own
+Each run starts a real `kb serve` (gunicorn, 2 workers of `bridge.server.THREADS` threads, each worker with its own
 outbox sender writing the acknowledgements as .eml files) on the sample kb, once on SQLite and
 once on PostgreSQL (a schema of its own), with the rate limits raised out of the way and the
 shipped policy (nominated contacts only). Each client is a nominated contact of one
@@ -54,6 +54,7 @@ from benchmarks.queue_data import QUEUES, fill_board, signed_in_cookie  # noqa: 
 from benchmarks.results import write_section  # noqa: E402
 from bridge.accounts.models import Contact, Organisation  # noqa: E402
 from bridge.db import make_engine, make_session_factory, upgrade_database  # noqa: E402
+from bridge.server import THREADS  # noqa: E402
 from bridge.site_build import OUR_KB, build_site  # noqa: E402
 from bridge.tickets.models import Ticket  # noqa: E402
 
@@ -291,7 +292,7 @@ def creation(folder: Path, tickets: int, clients: int, backends: list[str]) -> N
         loads.append(os.getloadavg()[0])
     body = "\n".join([
         f"`benchmarks/tickets.py`: {clients} clients (threads, one keep-alive connection each), each a "
-        f"nominated contact, POST {tickets} tickets per row to `kb serve` ({WORKERS} gunicorn workers x 4 "
+        f"nominated contact, POST {tickets} tickets per row to `kb serve` ({WORKERS} gunicorn workers x {THREADS} "
         "threads, each worker's outbox sender writing the acknowledgements meanwhile), after warm-up tickets. "
         "Each ticket is validated, gets business-time targets and is committed with its acknowledgement mail; "
         "a client that sends no suggested articles makes the bridge search the index for up to 5 from the "
