@@ -18,10 +18,10 @@ from tests.test_relevance import one_section_each
 
 
 def build(sections: list[Section], out: Path, cache_dir: Path) -> dict:
-    """Index `sections` into `out`, an empty folder, and publish; what the index step did."""
-    write_index(sections, out, cache=VectorCache(cache_dir), cache_dir=cache_dir)
+    """Index `sections` into `out`, an empty folder, and publish; what the index step did, and its log line."""
+    summary = write_index(sections, out, cache=VectorCache(cache_dir), cache_dir=cache_dir).summary()
     publish_staged(out)
-    return read_meta(current_generation(out))["update"]
+    return {**read_meta(current_generation(out))["update"], "summary": summary}
 
 
 def found(out: Path, query: str) -> list[str]:
@@ -47,6 +47,7 @@ def test_a_build_into_an_empty_folder_indexes_only_what_changed_since_the_kept_i
               for section in sections]
     after_edit = build(edited, tmp_path / "edited", cache)
     assert after_edit["from_kept"] and (after_edit["changed"], after_edit["encoded"]) == (1, 1)
+    assert after_edit["summary"].startswith("1 article changed, 0 added, 0 removed since the index kept in KB_CACHE_DIR")
     assert found(tmp_path / "edited", "authorise the connection")[0] == "banking/feed-stopped/"
     assert not any("reconnect" in hit.snippet for hit in SearchIndex(tmp_path / "edited").search(parse_query("reconnect")).hits)
     assert found(tmp_path / "again", "authorise the connection") != found(tmp_path / "edited", "authorise the connection")

@@ -68,7 +68,8 @@ class IndexUpdate:
 
     `full_reason` says why every section was indexed afresh (None for an incremental build);
     `generation` is None when nothing changed, so no new generation was written; `encoded`
-    counts the section texts the sentence model encoded (the others came from the vector cache).
+    counts the section texts the sentence model encoded (the others came from the vector cache);
+    `from_kept` when the build started from the index kept in the cache folder, not its own.
     """
 
     changes: ArticleChanges
@@ -79,6 +80,7 @@ class IndexUpdate:
     full_reason: str | None = None
     synonyms_changed: bool = False
     encoded: int = 0
+    from_kept: bool = False
 
     def summary(self) -> str:
         """One log line, e.g. "1 article changed, 0 added, 0 removed; index step 0.42 s"."""
@@ -90,6 +92,8 @@ class IndexUpdate:
                     f"{len(self.changes.added)} added, {len(self.changes.removed)} removed")
             if self.synonyms_changed:
                 done += ", synonyms changed"
+            if self.from_kept:
+                done += " since the index kept in KB_CACHE_DIR"
             if self.generation is None:
                 done += "; nothing to publish, the current index stays"
         if self.generation is not None:

@@ -326,7 +326,8 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
     if synonyms_sha is not None:
         shutil.copyfile(synonyms, generation / SYNONYMS_FILE)
     update = IndexUpdate(plan.changes, len(sections), len(hashes), time.perf_counter() - started, generation,
-                         plan.full_reason, plan.synonyms_changed, encoded)
+                         plan.full_reason, plan.synonyms_changed, encoded,
+                         from_kept=plan.previous is not None and plan.previous.kept)
     write_meta(generation, ARTICLES_FILE, hashes)
     write_meta(generation, META_FILE, {
         "documents": update.documents,
@@ -338,7 +339,7 @@ def write_index(sections: Iterable[Section], root: Path, *, synonyms: Path | Non
         "update": {"full_reason": update.full_reason, "changed": len(update.changes.changed),
                    "added": len(update.changes.added), "removed": len(update.changes.removed),
                    "synonyms_changed": update.synonyms_changed, "encoded": encoded,
-                   "from_kept": plan.previous is not None and plan.previous.kept,
+                   "from_kept": update.from_kept,
                    "index_seconds": round(update.seconds, 3)},
     })
     stage(root, generation)
