@@ -9,7 +9,7 @@ organisation, so every ticket is served, not withheld. Every ticket is validated
 targets in business time, and is stored with its acknowledgement in one transaction. Three
 kinds of client are measured: one that sends the articles it showed (as the contact form's
 script does), one that sends none, so the bridge searches the index for suggestions from the
-subject, and one that first signs in with the emailed link (read from the outbox) and then
+subject (a different question from `relevance/sample.yml` for each ticket), and one that first signs in with the emailed link (read from the outbox) and then
 raises its tickets with the session cookie, leaving its address and name to the account.
 
 The queue: 50,000 tickets of one product (a year of them, most closed, as a desk's database holds
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import re
@@ -38,13 +39,15 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache, partial
 from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import yaml
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
@@ -57,7 +60,9 @@ from bridge.db import make_engine, make_session_factory, upgrade_database  # noq
 from bridge.server import THREADS  # noqa: E402
 from bridge.site_build import OUR_KB, build_site  # noqa: E402
 from bridge.tickets.models import Ticket  # noqa: E402
+from bridge.tickets.service import MIN_SUGGESTION_CHARS  # noqa: E402
 
+SAMPLE_QUERIES = Path(__file__).resolve().parent / "relevance" / "sample.yml"
 POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 WORKERS = 2
 WARM_REQUESTS = 20
@@ -80,11 +85,34 @@ def contact(number: int) -> str:
 
 
 def ticket_for(kind: str, number: int) -> dict:
-    """The body a client of this kind sends; a signed-in client leaves its address and name to the account."""
-    ticket = {**TICKET, "suggested_articles": SHOWN} if kind != SUGGESTS else dict(TICKET)
+    """The body client `number` of this kind sends next; a signed-in client leaves its address and name to the account.
+
+    A client that sends no articles gives each ticket a subject of its own, a question customers of
+    the sample help centre ask, so the bridge searches for each one rather than answer from its
+    cache of results.
+    """
+    ticket = {**TICKET, "suggested_articles": SHOWN} if kind != SUGGESTS else {**TICKET, "subject": next_subject()}
     if kind != SIGNED_IN:
         ticket.update(email=contact(number), name=f"Client {number}")
     return ticket
+
+
+@cache
+def _subjects() -> list[str]:
+    """What customers of the sample help centre ask (`benchmarks/relevance/sample.yml`), answerable or not."""
+    asked = yaml.safe_load(SAMPLE_QUERIES.read_text(encoding="utf-8"))
+    return [entry["q"] for part in ("answerable", "unanswerable") for entry in asked[part]
+            if len(entry["q"]) >= MIN_SUGGESTION_CHARS]
+
+
+_SENT = itertools.count()  # subjects handed out, by every client (next() on it is atomic)
+
+
+def next_subject() -> str:
+    """The next customer query as a subject; once every query was sent, each again with a number after it."""
+    subjects = _subjects()
+    turn, at = divmod(next(_SENT), len(subjects))
+    return subjects[at] if turn == 0 else f"{subjects[at]} ({turn})"
 
 
 @dataclass(frozen=True)
@@ -213,15 +241,16 @@ def emailed_token(outbox: Path, email: str, seconds: float = 30) -> str:
     raise RuntimeError(f"no sign-in mail for {email} in {outbox} within {seconds} s")
 
 
-def client(port: int, ticket: dict, cookie: str, count: int, start: threading.Barrier, latencies: list[float],
-           failures: list[str]) -> None:
-    """One customer system: a keep-alive connection sending count tickets back to back."""
+def client(port: int, ticket: Callable[[], dict], cookie: str, count: int, start: threading.Barrier,
+           latencies: list[float], failures: list[str]) -> None:
+    """One customer system: a keep-alive connection sending count tickets (each `ticket()`) back to back."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         start.wait()
         for _ in range(count):
+            body = ticket()
             began = time.perf_counter()
-            response = post(connection, "/api/tickets", ticket, cookie)
+            response = post(connection, "/api/tickets", body, cookie)
             latencies.append(time.perf_counter() - began)
             if response.status != 201:
                 failures.append(str(response.status))
@@ -235,7 +264,7 @@ def measure(backend: str, kind: str, port: int, database_url: str, tickets: int,
     latencies: list[float] = []
     failures: list[str] = []
     start = threading.Barrier(len(cookies) + 1)
-    threads = [threading.Thread(target=client, args=(port, ticket_for(kind, number), cookie if kind == SIGNED_IN else "",
+    threads = [threading.Thread(target=client, args=(port, partial(ticket_for, kind, number), cookie if kind == SIGNED_IN else "",
                                                      tickets // len(cookies), start, latencies, failures))
                for number, cookie in enumerate(cookies)]
     for thread in threads:
@@ -255,7 +284,7 @@ def measure(backend: str, kind: str, port: int, database_url: str, tickets: int,
 
 def warm_up(port: int, cookies: list[str]) -> None:
     """A few tickets of each kind per worker first, so each has opened its index, database pool and mail sender."""
-    threads = [threading.Thread(target=client, args=(port, ticket_for(kind, 0), cookies[0] if kind == SIGNED_IN else "",
+    threads = [threading.Thread(target=client, args=(port, partial(ticket_for, kind, WORKERS + 8), cookies[0] if kind == SIGNED_IN else "",
                                                      5, threading.Barrier(1), [], []))
                for kind in KINDS for _ in range(WORKERS)]
     for thread in threads:
@@ -296,7 +325,8 @@ def creation(folder: Path, tickets: int, clients: int, backends: list[str]) -> N
         "threads, each worker's outbox sender writing the acknowledgements meanwhile), after warm-up tickets. "
         "Each ticket is validated, gets business-time targets and is committed with its acknowledgement mail; "
         "a client that sends no suggested articles makes the bridge search the index for up to 5 from the "
-        "subject; a signed-in client signed in first with the emailed link (one at a time, link asked for, "
+        "subject, a different question from `relevance/sample.yml` for each ticket (a number added once all 72 were "
+        "sent, so the search's cache of results does not answer); a signed-in client signed in first with the emailed link (one at a time, link asked for, "
         f"read from the outbox and used: {', '.join(sign_ins)} each) and sends its session cookie. "
         f"Load average (1 min) at the start and after each backend: {', '.join(f'{load:.1f}' for load in loads)} "
         "(other work on the machine shows in the tails).",
