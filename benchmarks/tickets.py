@@ -284,7 +284,7 @@ def measure(backend: str, kind: str, port: int, database_url: str, tickets: int,
 
 def warm_up(port: int, cookies: list[str]) -> None:
     """A few tickets of each kind per worker first, so each has opened its index, database pool and mail sender."""
-    threads = [threading.Thread(target=client, args=(port, partial(ticket_for, kind, WORKERS + 8), cookies[0] if kind == SIGNED_IN else "",
+    threads = [threading.Thread(target=client, args=(port, partial(ticket_for, kind, 0), cookies[0] if kind == SIGNED_IN else "",
                                                      5, threading.Barrier(1), [], []))
                for kind in KINDS for _ in range(WORKERS)]
     for thread in threads:

@@ -19,7 +19,8 @@ from mkdocs.exceptions import Abort
 from bridge.app import create_app
 from bridge.search.layout import current_generation, new_generation, read_meta, switch
 from bridge.site_build import BUILD_LOCK, SITE_LINK, SITE_PREFIX, build_site
-from tests.conftest import eventually, free_port, wait_until_up
+from tests.conftest import eventually
+from tests.served_bridge import kb_serve
 
 ARTICLE = Path("support/help-sheets/credits.md")
 ARTICLE_URL = "support/help-sheets/credits/"
@@ -137,19 +138,10 @@ def served_out(kb_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     out = tmp_path / "out"
     set_marker(kb_copy, "build0")
     build_site(kb_copy, out, strict=False)
-    port = free_port()
     # The fetchers below search without pause: the search rate limit would answer them 429.
-    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
-           "KB_SEARCH_RATE_LIMIT": ""}
-    process = subprocess.Popen([sys.executable, "-m", "bridge.cli", "serve", "--port", str(port), "--out", str(out)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(base + "api/health", process)
+    with kb_serve(out, f"sqlite:///{tmp_path / 'kb.sqlite3'}", KB_OUTBOX_DIR=str(tmp_path / "outbox"),
+                  KB_SEARCH_RATE_LIMIT="") as (base, _):
         yield base, out
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 class _Fetcher(threading.Thread):
