@@ -34,8 +34,8 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    # NULL only between the INSERT and the UPDATE that follows it in the same
-    # transaction, because the reference is derived from the generated id.
+    # Made from the id, which is reserved before the row is written (bridge/tickets/numbers.py).
+    # Nullable because tickets were once inserted first and given their reference after.
     reference: Mapped[str] = mapped_column(String(32), nullable=True, unique=True, index=True)
     email: Mapped[str] = mapped_column(String)
     name: Mapped[str] = mapped_column(String)

@@ -329,8 +329,9 @@ class TicketDesk:
         return list(links.values())
 
     def acknowledgement(self, ticket: Ticket, in_reply_to: str | None = None) -> OutgoingMail:
-        """The acknowledgement of a stored ticket, as its requester receives it (also for a ticket split off another);
-        in_reply_to is the Message-ID of the customer's email that raised it."""
+        """The acknowledgement of a ticket, as its requester receives it (also for a ticket split off another);
+        composed once its reference is reserved, before it is stored. in_reply_to is the Message-ID of the
+        customer's email that raised it."""
         receipt = self.receipt(ticket)
         clock_starts = self.calendar.clock_start(ticket.created_at)
         return compose_acknowledgement(

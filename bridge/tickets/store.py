@@ -21,6 +21,7 @@ from bridge.notify.outbox import queue_mail
 from bridge.tickets.entitlement import WithheldReason
 from bridge.tickets.lifecycle import record_created
 from bridge.tickets.models import Ticket
+from bridge.tickets.numbers import reserve_number
 from bridge.tickets.reference import format_reference
 from bridge.tickets.status import TicketStatus
 
@@ -96,22 +97,25 @@ def create_ticket(
 ) -> Ticket:
     """Add a ticket and its queued acknowledgement to the session; the caller commits.
 
-    The reference is made from the database-generated id, so it is unique across
-    processes and backends without any coordination of our own. If composing the
-    mail fails, the error propagates and the caller's transaction is rolled back. actor is who
-    raised it: its requester, unless the board raised it for them (a split). compose_mail None
-    stores the ticket without an acknowledgement (mail in, past its limit per address).
+    The ticket's number is reserved first (bridge/tickets/numbers.py), so the acknowledgement,
+    which quotes the reference, is composed and checked before anything is written: on SQLite
+    the write lock is then held only to store the rows. If composing the mail fails, nothing was
+    added and the error propagates. actor is who raised it: its requester, unless the board
+    raised it for them (a split). compose_mail None stores the ticket without an acknowledgement
+    (mail in, past its limit per address).
     """
     now = now or utc_now()
     ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now,
                         contact=contact, withheld=withheld, resolve_by=resolve_by)
+    ticket.id = reserve_number(session)
+    ticket.reference = format_reference(ticket.id, reference_prefix)
+    acknowledgement = compose_mail(ticket) if compose_mail is not None else None
     session.add(ticket)
     session.flush()
-    ticket.reference = format_reference(ticket.id, reference_prefix)
     record_created(session, ticket, actor=actor or ticket.email, now=now,
                    detail={"withheld_reason": withheld.value} if withheld else None)
-    if compose_mail is not None:
-        queue_mail(session, compose_mail(ticket), kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
+    if acknowledgement is not None:
+        queue_mail(session, acknowledgement, kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
     return ticket
 
 
