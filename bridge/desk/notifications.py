@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from bridge.accounts.directory import contact_by_email, staff_by_email
 from bridge.accounts.models import StaffMember
 from bridge.notify.acknowledgement import absolute_url, single_line
-from bridge.notify.compose import compose_mail, envelope_address
+from bridge.notify.compose import OutgoingMail, compose_mail, envelope_address
 from bridge.notify.models import OutboxMessage
 from bridge.notify.outbox import queue_mail
 from bridge.tickets.models import Ticket
 from bridge.tickets.service import TicketDesk, ticket_page
 from bridge.tickets.status import TicketStatus
+from bridge.tickets.store import PendingMail
 
 NEW_TICKET = "desk_new_ticket"
 STATUS_CHANGE = "status_change"
@@ -45,8 +46,9 @@ def board_members(session: Session, product: str) -> list[StaffMember]:
             if product in member.boards]
 
 
-def new_ticket(session: Session, desk: TicketDesk, ticket: Ticket, now: datetime) -> None:
-    """Tell the product's board a ticket arrived; withheld and not-covered ones say so, since the board decides them."""
+def new_ticket(session: Session, desk: TicketDesk, ticket: Ticket, now: datetime) -> list[PendingMail]:
+    """The mail telling the product's board a ticket arrived; withheld and not-covered ones say so, since the board
+    decides them. Composed before the ticket is written (bridge/tickets/store.py), so it only reads."""
     if ticket.withheld_reason:
         kind = f"Withheld ({ticket.withheld_reason.replace('_', ' ')})"
     elif not ticket.covered:
@@ -60,9 +62,10 @@ def new_ticket(session: Session, desk: TicketDesk, ticket: Ticket, now: datetime
         _quoted(ticket.description),
         f"Open it on the review board:\n{_desk_url(desk, ticket)}",
     ])
-    for member in board_members(session, ticket.product):
-        _send(session, desk, ticket, to=member.email, to_name=member.name, kind=NEW_TICKET, now=now,
-              subject=f"[{ticket.reference}] {kind}: {single_line(ticket.subject)}", text=text)
+    return [PendingMail(NEW_TICKET, _compose(session, desk, ticket, to=member.email, to_name=member.name, now=now,
+                                             subject=f"[{ticket.reference}] {kind}: {single_line(ticket.subject)}",
+                                             text=text))
+            for member in board_members(session, ticket.product)]
 
 
 def status_changed(session: Session, desk: TicketDesk, ticket: Ticket, *, actor: str, now: datetime) -> None:
@@ -110,11 +113,17 @@ def customer_wrote(session: Session, desk: TicketDesk, ticket: Ticket, *, body: 
 
 def _send(session: Session, desk: TicketDesk, ticket: Ticket, *, to: str, to_name: str, kind: str, subject: str,
           text: str, now: datetime, auto_submitted: str | None = "auto-generated") -> None:
+    mail = _compose(session, desk, ticket, to=to, to_name=to_name, subject=subject, text=text, now=now,
+                    auto_submitted=auto_submitted)
+    queue_mail(session, mail, kind=kind, ticket_id=ticket.id, now=now)
+
+
+def _compose(session: Session, desk: TicketDesk, ticket: Ticket, *, to: str, to_name: str, subject: str, text: str,
+             now: datetime, auto_submitted: str | None = "auto-generated") -> OutgoingMail:
     thread = _thread(session, ticket, envelope_address("to", to))
-    mail = compose_mail(sender=desk.mail.sender, to=to, to_name=to_name, subject=subject, text=text,
+    return compose_mail(sender=desk.mail.sender, to=to, to_name=to_name, subject=subject, text=text,
                         reply_to=parseaddr(desk.mail.sender)[1], in_reply_to=thread[-1] if thread else None,
                         references=thread, auto_submitted=auto_submitted, now=now)
-    queue_mail(session, mail, kind=kind, ticket_id=ticket.id, now=now)
 
 
 def _thread(session: Session, ticket: Ticket, recipient: str) -> Sequence[str]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Mapping, Sequence
-from functools import partial
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ from bridge.tickets.models import Deflection, Ticket
 from bridge.tickets.policy import SupportPolicy
 from bridge.tickets.reference import parse_reference
 from bridge.tickets.status import TicketStatus
-from bridge.tickets.store import create_ticket, get_ticket_by_number
+from bridge.tickets.store import PendingMail, create_ticket, get_ticket_by_number
 from bridge.tickets.times import local_time
 from bridge.tickets.validation import (
     MAX_LENGTHS,
@@ -76,9 +76,10 @@ class Suggestion:
 
 Suggest = Callable[[str], list[Suggestion]]
 FindArticle = Callable[[str], ArticleLink | None]
-# What else happens in the same transaction once a ticket is stored (bridge.services wires the
-# review board's mail, bridge.desk.notifications, so this room does not depend on the desk's).
-OnCreated = Callable[[Session, "TicketDesk", Ticket, datetime], None]
+# The mail to send about a new ticket besides its acknowledgement, composed before it is written
+# (bridge.services wires the review board's, bridge.desk.notifications, so this room does not
+# depend on the desk's).
+OnCreated = Callable[[Session, "TicketDesk", Ticket, datetime], Sequence[PendingMail]]
 
 
 def suggest_from_index(index: SearchIndex | None) -> Suggest:
@@ -253,11 +254,10 @@ class TicketDesk:
                 contact=contact,
                 withheld=withheld,
                 now=moment,
+                more_mail=None if self._on_created is None else partial(self._on_created, session, self, now=moment),
             )
             if claim is not None:
                 claim.record(session, ticket, moment)
-            if self._on_created is not None:
-                self._on_created(session, self, ticket, moment)
         except UnsafeHeader as unsafe:
             if unsafe.field not in MAIL_FIELDS:
                 raise

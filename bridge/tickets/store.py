@@ -29,6 +29,14 @@ ACKNOWLEDGEMENT = "acknowledgement"
 
 
 @dataclass(frozen=True)
+class PendingMail:
+    """A mail about a new ticket, composed before the ticket is written and queued with it (kind as the outbox keeps it)."""
+
+    kind: str
+    mail: OutgoingMail
+
+
+@dataclass(frozen=True)
 class NewTicket:
     """What the customer submitted, already validated; everything else is decided by the desk's policy."""
 
@@ -94,28 +102,31 @@ def create_ticket(
     resolve_by: datetime | None = None,
     now: datetime | None = None,
     actor: str | None = None,
+    more_mail: Callable[[Ticket], Sequence[PendingMail]] | None = None,
 ) -> Ticket:
     """Add a ticket and its queued acknowledgement to the session; the caller commits.
 
-    The ticket's number is reserved first (bridge/tickets/numbers.py), so the acknowledgement,
-    which quotes the reference, is composed and checked before anything is written: on SQLite
-    the write lock is then held only to store the rows. If composing the mail fails, nothing was
-    added and the error propagates. actor is who raised it: its requester, unless the board
-    raised it for them (a split). compose_mail None stores the ticket without an acknowledgement
-    (mail in, past its limit per address).
+    The ticket's number is reserved first (bridge/tickets/numbers.py), so the acknowledgement and
+    more_mail (others told of the ticket, such as its board), which quote the reference, are
+    composed and checked before anything is written: on SQLite the write lock is then held only
+    to store the rows. If composing a mail fails, nothing was added and the error propagates.
+    actor is who raised it: its requester, unless the board raised it for them (a split).
+    compose_mail None stores the ticket without an acknowledgement (mail in, past its limit per
+    address).
     """
     now = now or utc_now()
     ticket = new_ticket(draft, covered=covered, acknowledge_by=acknowledge_by, respond_by=respond_by, now=now,
                         contact=contact, withheld=withheld, resolve_by=resolve_by)
     ticket.id = reserve_number(session)
     ticket.reference = format_reference(ticket.id, reference_prefix)
-    acknowledgement = compose_mail(ticket) if compose_mail is not None else None
+    pending = [PendingMail(ACKNOWLEDGEMENT, compose_mail(ticket))] if compose_mail is not None else []
+    pending += more_mail(ticket) if more_mail is not None else []
     session.add(ticket)
     session.flush()
     record_created(session, ticket, actor=actor or ticket.email, now=now,
                    detail={"withheld_reason": withheld.value} if withheld else None)
-    if acknowledgement is not None:
-        queue_mail(session, acknowledgement, kind=ACKNOWLEDGEMENT, ticket_id=ticket.id, now=now)
+    for each in pending:
+        queue_mail(session, each.mail, kind=each.kind, ticket_id=ticket.id, now=now)
     return ticket
 
 
