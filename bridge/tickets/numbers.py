@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 COUNTER_SUFFIX = ".numbers"
-_in_memory = threading.Lock()
-_handed_out: dict[str, int] = {}  # per in-memory database: the last number this process handed out
 
 
 def reserve_number(session: Session) -> int:
@@ -41,12 +38,10 @@ def reserve_number(session: Session) -> int:
         if url.get_dialect().name == "postgresql":
             return session.scalar(text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"))
         database = url.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            return _next_from_file(session, Path(f"{database}{COUNTER_SUFFIX}"))
-        with _in_memory:  # a database only this process sees: it alone hands out its numbers
-            key = str(url)
-            _handed_out[key] = max(_handed_out.get(key, 0), _highest_stored(session)) + 1
-            return _handed_out[key]
+        if not database or database == ":memory:" or database.startswith("file:"):
+            raise ValueError("ticket numbers need PostgreSQL or a SQLite database file, not one in memory or named "
+                             "by a file: URI (KB_DATABASE_URL)")
+        return _next_from_file(session, Path(f"{database}{COUNTER_SUFFIX}"))
 
 
 def _next_from_file(session: Session, counter: Path) -> int:
@@ -66,4 +61,3 @@ def _next_from_file(session: Session, counter: Path) -> int:
 def _highest_stored(session: Session) -> int:
     """The highest number the tickets table ever held, deleted rows included (SQLite's AUTOINCREMENT record)."""
     return session.scalar(text("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'tickets'"))
-

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from ticket_samples import submit
 
+from bridge.db import make_engine
 from bridge.notify.models import OutboxMessage
 from bridge.tickets.models import Ticket, TicketEvent
 from bridge.tickets.numbers import COUNTER_SUFFIX, reserve_number
@@ -71,3 +72,12 @@ def test_a_ticket_written_without_a_reserved_number_is_never_given_its_number_ag
         session.commit()
 
         assert submit(session).id == 41
+
+
+def test_a_sqlite_database_in_memory_is_refused_by_name() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        with Session(engine) as session, pytest.raises(ValueError, match="KB_DATABASE_URL"):
+            reserve_number(session)
+    finally:
+        engine.dispose()
