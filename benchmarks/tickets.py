@@ -18,9 +18,9 @@ member then asks `kb serve` for the queue, one request at a time, unfiltered and
 the board uses, and the latency of each kind is reported.
 
     .venv/bin/python benchmarks/tickets.py [--part create|queue|both] [--tickets 400] [--clients 8]
-        [--backends sqlite,postgresql] [--board-tickets 50000] [--requests 200] [--board 3]
+        [--backends sqlite,postgresql] [--board-tickets 50000] [--requests 200] [--board-members 3]
 
-Writes the "tickets" and "queue" sections of benchmarks/RESULTS.md; with `--board N` (staff on the
+Writes the "tickets" and "queue" sections of benchmarks/RESULTS.md; with `--board-members N` (staff on the
 product's review board, each mailed about every new ticket) the creation figures go to a section
 of their own, "tickets-board", so the desk without a board stays the one the targets are judged on.
 """
@@ -445,14 +445,14 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql", help="ticket creation on: sqlite, postgresql")
     parser.add_argument("--board-tickets", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--board", type=int, default=0,
+    parser.add_argument("--board-members", type=int, default=0,
                         help="staff on the product's board, each mailed about every ticket (its own section of RESULTS)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         build_site(OUR_KB, folder / "build", strict=True)
         if args.part in ("create", "both"):
-            creation(folder, args.tickets, args.clients, args.backends.split(","), args.board)
+            creation(folder, args.tickets, args.clients, args.backends.split(","), args.board_members)
         if args.part in ("queue", "both"):
             queue(folder, args.board_tickets, args.requests)
 
