@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bridge.search.admission import Lanes, Shape
+from bridge.search.admission import Lanes, SearchBusy, Shape
 from bridge.search.answers import articles_first, confident, hits
 from bridge.search.budget import SEARCH_BUDGET_SECONDS, Budget
 from bridge.search.fusion import CANDIDATES, MEANING_WEIGHT, WORDS_WEIGHT, fuse, meaning_scores
@@ -25,9 +25,9 @@ from bridge.search.layout import current_generation
 from bridge.search.meaning import one_thread_per_process, query_tokens
 from bridge.search.pacing import Foreground, never_wait
 from bridge.search.planner import plan_query
-from bridge.search.query import ParsedQuery
+from bridge.search.query import ParsedQuery, QueryError, parse_query
 from bridge.search.ranking import rank, top_articles
-from bridge.search.types import ArticleLink, IndexInfo, SearchResults
+from bridge.search.types import ArticleLink, Hit, IndexInfo, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,16 @@ class SearchIndex:
 
     def shape(self, query: ParsedQuery) -> Shape:
         """What `query` asks of the search, counted before searching: its lane (`bridge.search.admission`)."""
-        return Shape(self._current().unknown_words(query.all_words), query_tokens(query.meaning_text))
+        return _shape(self._current(), query)
+
+    def hits_or_none(self, text: str, limit: int) -> list[Hit]:
+        """The hits a customer's search for `text` gets; none when there is nothing to search for, or when a
+        flood of costly searches refuses it. For pages that offer articles beside something else (a
+        ticket's suggestions, the board's reply form), which must not fail for want of them."""
+        try:
+            return self.search(parse_query(text), limit=limit).hits
+        except (QueryError, SearchBusy):
+            return []
 
     def search(self, query: ParsedQuery, limit: int = 10, product: str | None = None) -> SearchResults:
         """The best section of each matching article, best article first; answered from a cache when repeated.
@@ -140,7 +149,7 @@ class SearchIndex:
         bounded by its length cap), and a process's first search, which loads the model, must not
         spend it. Also returns whether the budget cut the answer short.
         """
-        with self.lanes.enter(self.shape(query)) as pause:
+        with self.lanes.enter(_shape(generation, query)) as pause:
             pause()
             similarity = generation.similarity(query.meaning_text)
             pause()
@@ -164,3 +173,7 @@ class SearchIndex:
                                                        meaning[0] if meaning else None, cosine)
         return SearchResults(query=query.text, total=generation.articles_in(words.matching | (by_meaning > 0)),
                              hits=shown, suggestion=planned.suggestion, confident=is_answer), budget.cut
+
+
+def _shape(generation: Generation, query: ParsedQuery) -> Shape:
+    return Shape(generation.unknown_words(query.all_words), query_tokens(query.meaning_text))

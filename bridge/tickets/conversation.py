@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Identity, Integer, LargeBinary, String, Text, false, select
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Identity, Integer, LargeBinary, String, Text, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bridge.db import Base, UtcDateTime
@@ -128,14 +128,16 @@ def close(session: Session, ticket: Ticket, *, actor: str, rating: object, comme
 
 def public_messages(session: Session, ticket: Ticket) -> list[TicketMessage]:
     """What the customer's page shows after the description: every message that is not a staff note, oldest first."""
-    return list(session.scalars(select(TicketMessage)
-                                .where(TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False))
-                                .order_by(TicketMessage.created_at, TicketMessage.id)))
+    return _messages(session, ticket, TicketMessage.internal.is_(False))
 
 
 def all_messages(session: Session, ticket: Ticket) -> list[TicketMessage]:
     """What the board reads: every message, staff notes included, oldest first."""
-    return list(session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+    return _messages(session, ticket)
+
+
+def _messages(session: Session, ticket: Ticket, *conditions: ColumnElement[bool]) -> list[TicketMessage]:
+    return list(session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id, *conditions)
                                 .order_by(TicketMessage.created_at, TicketMessage.id)))
 
 

@@ -24,8 +24,6 @@ from bridge.db import utc_now
 from bridge.notify.acknowledgement import absolute_url, compose_acknowledgement
 from bridge.notify.compose import OutgoingMail
 from bridge.notify.headers import UnsafeHeader
-from bridge.search.admission import SearchBusy
-from bridge.search.query import QueryError, parse_query
 from bridge.search.types import ArticleLink
 from bridge.tickets.business_time import BusinessCalendar
 from bridge.tickets.entitlement import WithheldReason, withheld_message, withheld_reason
@@ -92,15 +90,7 @@ def suggest_from_index(index: SearchIndex | None) -> Suggest:
     def suggest(text: str) -> list[Suggestion]:
         if index is None or len(text.strip()) < MIN_SUGGESTION_CHARS:
             return []
-        try:
-            query = parse_query(text)
-        except QueryError:
-            return []
-        try:
-            found = index.search(query, limit=MAX_SUGGESTIONS)
-        except SearchBusy:
-            return []
-        return [Suggestion(hit.title, hit.url, hit.snippet) for hit in found.hits]
+        return [Suggestion(hit.title, hit.url, hit.snippet) for hit in index.hits_or_none(text, MAX_SUGGESTIONS)]
 
     return suggest
 

@@ -161,8 +161,6 @@ def ticket_html(account: Account, ticket: Ticket, *, draft: str = "", found: Any
                 csrf_token=csrf.form_token())
 
 
-
-
 # --- helpers ------------------------------------------------------------------------------------------
 
 

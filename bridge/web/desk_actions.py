@@ -18,9 +18,7 @@ from werkzeug.wrappers import Response
 from bridge.accounts.identity import Account
 from bridge.desk import actions
 from bridge.notify.acknowledgement import absolute_url
-from bridge.search.admission import SearchBusy
 from bridge.search.index_reader import IndexUnavailable
-from bridge.search.query import QueryError, parse_query
 from bridge.search.types import Hit
 from bridge.tickets.lifecycle import TransitionRefused
 from bridge.tickets.models import Ticket
@@ -132,16 +130,7 @@ def _perform(reference: str, act: Callable[[Account, Ticket], str], **kept: Any)
 def _find_articles(text: str) -> list[Hit]:
     """The help centre's answers to text, as customers get them; none for a blank query or in a flood of searches."""
     index = services().search_index()
-    try:
-        query = parse_query(text)
-    except QueryError:
-        return []
-    if isinstance(index, IndexUnavailable):
-        return []
-    try:
-        return index.search(query, limit=FOUND_ARTICLES).hits
-    except SearchBusy:
-        return []
+    return [] if isinstance(index, IndexUnavailable) else index.hits_or_none(text, FOUND_ARTICLES)
 
 
 def _with_link(draft: str, url: str) -> str:
