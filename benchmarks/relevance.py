@@ -3,7 +3,7 @@
 Why this exists
 ---------------
 Issue 3 asks whether customers find the article that answers them, and whether search admits
-when nothing does. `benchmarks/relevance/` holds seven sets of queries (`QUERY_SETS` says who
+when nothing does. `benchmarks/relevance/` holds eight sets of queries (`QUERY_SETS` says who
 wrote each and what was fitted to it), each with answerable queries (and the articles that truly
 answer them) and unanswerable ones. This script reports, per set, for our search and for a
 baseline, MRR@10, Success@1 and Success@5 over the answerable queries, and how many queries of
@@ -181,6 +181,9 @@ QUERY_SETS = (
     QuerySet("blind2.yml", "written blind from the corpus at the start of session 11, by a helper that read only "
                            "the corpus, before the sentence model moved to ONNX Runtime (issue 13), and run once "
                            "after it"),
+    QuerySet("blind3.yml", "written blind from the corpus in session 13 to judge a change to how section vectors "
+                           "are made, and run once, in session 15, before and after the sentence model moved to "
+                           "OpenVINO in bfloat16 (decision 0008)"),
 )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bridge.settings import PROJECT_ROOT
 
-MODEL_RUNTIMES = ("torch", "transformers", "sentence_transformers", "onnxruntime", "tokenizers")
+MODEL_RUNTIMES = ("torch", "transformers", "sentence_transformers", "openvino", "tokenizers")
 
 
 def test_every_room_the_architecture_names_exists() -> None:

@@ -22,7 +22,7 @@ from bridge.search.model.weights import WEIGHTS_FILE, WEIGHTS_SHA256, WeightsMis
 from bridge.settings import PROJECT_ROOT
 
 REFERENCE = Path(__file__).parent / "data" / "reference_vectors.npz"
-SEARCH_MODULES = ("onnxruntime", "tokenizers", "safetensors", "torch")
+SEARCH_MODULES = ("openvino", "tokenizers", "safetensors", "torch")
 
 
 @pytest.fixture(scope="module")

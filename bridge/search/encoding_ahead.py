@@ -1,7 +1,7 @@
 """Section texts encoded on a background thread while MkDocs renders, so a build's pages and its encoding overlap.
 
-MkDocs renders pages on one thread, one core; the sentence model runs in ONNX Runtime, which
-lets go of the GIL while it computes. Encoding while the pages render therefore uses the core
+MkDocs renders pages on one thread, one core; the sentence model runs in OpenVINO, which lets
+go of the GIL while it computes. Encoding while the pages render therefore uses the core
 the renderer leaves idle, instead of waiting for the index step. Texts are handed over page by
 page as MkDocs renders them; the thread encodes, a slice at a time, those the vector cache has
 not seen (`section_vectors` sorts a slice by length, so batches pad little) and stores them in
@@ -25,8 +25,8 @@ class EncodingAhead:
     """A thread that puts the vectors of the texts it is given into `cache`; `finish` waits for it.
 
     It starts on the first texts given, and loads the model only for a text the cache has no
-    vector for. Call `finish` or `stop` before the process exits: ONNX Runtime aborts a process
-    that exits while one of its sessions is being made. `progress` hears, after each slice that
+    vector for. Call `finish` or `stop` before the process exits: the thread is a daemon, and
+    whatever it is encoding when the process ends is lost (the cache keeps the slices before). `progress` hears, after each slice that
     needed the model, how many texts it has encoded so far.
     """
 

