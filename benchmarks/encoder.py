@@ -2,7 +2,7 @@
 
 Why this exists
 ---------------
-Issue 13 replaced PyTorch by ONNX Runtime and added a cache of section vectors. Its claims rest
+Issue 13 replaced PyTorch by ONNX Runtime, then OpenVINO, and added a cache of section vectors. Its claims rest
 on figures measured before and after on one machine and one day: the size of the virtualenv
 `make install` makes, the time `kb --help` takes, how long one customer query takes to encode
 (one thread, as a server worker does), a full build of the shared corpus at 1x from a cold and
@@ -207,7 +207,7 @@ def report(sizes: dict, helps: dict, encodes: dict, built: dict[str, Timed] | No
            loads: dict[str, str], count: int) -> str:
     names = [name for name in ("before", "after") if name in sizes]
     if "before" in sizes:
-        lines = ["Before: the PyTorch encoder of the `--before` checkout, in its own virtualenv; after: this checkout. "
+        lines = ["Before: the encoder of the `--before` checkout, in its own virtualenv; after: this checkout. "
                  "The machine is shared (2 cores); the 1-, 5- and 15-minute load averages are given beside each figure."]
     else:
         lines = [f"This checkout only: {NO_BEFORE} The 1-, 5- and 15-minute load averages are given beside each figure."]

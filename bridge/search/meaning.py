@@ -7,7 +7,7 @@ near each other (decision 0002 has the measurements and the costs). It runs on O
 package, which are checked against their SHA-256, so nothing is fetched at run time.
 
 Each process compiles the model once per thread count (`encoder`): a build encodes sections in
-batches beside the pages it renders, a process that answers queries on one thread, and a query is encoded
+batches on every core, a process that answers queries on one thread, and a query is encoded
 once and remembered (`query_vector`). Vectors are scaled to length 1, so a dot product is the
 cosine similarity, and kept as float16 in the index (`to_bytes`, `from_bytes`).
 """
@@ -33,8 +33,9 @@ BATCH = 32
 QUERIES_CACHED = 10_000
 # Texts encoded, then stored in the cache, at a time: a build stopped halfway keeps what it paid for.
 ENCODE_SLICE = 2048
-# A build encodes on every core but the one MkDocs renders pages and Whoosh indexes them on (decision 0008).
-BUILD_THREADS = max(1, len(os.sched_getaffinity(0)) - 1)
+# A build has the machine to itself: one thread per core it may run on. Leaving a core to MkDocs and
+# Whoosh was slower (decision 0008): they wait for the vectors far longer than the vectors wait for them.
+BUILD_THREADS = len(os.sched_getaffinity(0))
 QUERY_THREADS = 1
 
 Progress = Callable[[int, int], None]
