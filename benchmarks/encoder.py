@@ -51,15 +51,16 @@ from bridge.search.layout import current_generation, read_meta  # noqa: E402
 QUERY_SET = PROJECT / "benchmarks" / "relevance" / "queries.yml"
 FORBIDDEN = ("torch", "transformers", "sentence-transformers", "scipy", "scikit-learn", "sympy")
 HELP_RUNS = 7
-# Encodes each query once, one thread, after one warm-up; prints the milliseconds as JSON. Run by
-# either checkout's interpreter with that checkout first on sys.path, so it times that `bridge/`.
+# Encodes each query once, one thread, after the model is loaded as a server worker loads it
+# (`load_query_model`); prints the milliseconds as JSON. Run by either checkout's interpreter with
+# that checkout first on sys.path, so it times that `bridge/`.
 ENCODE_TIMING = (
     "import json, sys, time\n"
     "sys.path.insert(0, sys.argv[1])\n"
     "from bridge.search import meaning\n"
     "meaning.one_thread_per_process()\n"
+    "meaning.load_query_model()\n"
     "model = meaning.encoder()\n"
-    "model.encode(['warm up the session'])\n"
     "times = []\n"
     "for query in json.load(sys.stdin):\n"
     "    started = time.perf_counter()\n"

@@ -37,6 +37,10 @@ ENCODE_SLICE = 2048
 # Whoosh was slower (decision 0008): they wait for the vectors far longer than the vectors wait for them.
 BUILD_THREADS = len(os.sched_getaffinity(0))
 QUERY_THREADS = 1
+# OpenVINO prepares its kernels for an input shape the first time it meets one, which costs about as
+# much again as the encoding: a server worker meets every query length up to this one before it answers.
+# Customers' queries run to 40 tokens or so; longer ones are the costly kind (decision 0007).
+WARMED_QUERY_TOKENS = 64
 
 Progress = Callable[[int, int], None]
 
@@ -92,6 +96,12 @@ class Encoder:
             progress(start + len(batch), len(texts))
         return vectors
 
+    def warm_up(self, longest: int) -> None:
+        """Encode one text of each length up to `longest` tokens, so that no query is the first of its shape."""
+        for length in range(1, longest + 1):
+            ids = np.full((1, length), self.tokenizer.token_to_id("[UNK]"), dtype=np.int64)
+            self._run(ids, np.ones_like(ids))
+
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         request = getattr(self._requests, "request", None)
         if request is None:
@@ -126,13 +136,13 @@ def one_thread_per_process() -> None:
 
 
 def load_query_model() -> None:
-    """Load the one-thread model now, so the first query costs what any query costs.
+    """Load the one-thread model now and run it on every query length, so the first query costs what any query costs.
 
     Call it in each server worker, after the fork, never in a process that will fork: the model's
     runtime starts threads of its own, which a forked child would not have, so gunicorn's master
     never loads it.
     """
-    encoder(QUERY_THREADS)
+    encoder(QUERY_THREADS).warm_up(WARMED_QUERY_TOKENS)
 
 
 def model_name() -> str:
