@@ -42,8 +42,11 @@ def compiled_model(weights: dict[str, np.ndarray], threads: int) -> ov.CompiledM
     The graph shares the arrays rather than copying them, so the caller keeps `weights` for as
     long as the compiled model.
     """
+    # OpenVINO pins its threads to cores by default. A one-thread model answers queries in a server worker,
+    # beside another worker and the network, and did worse pinned (decision 0008, "Serving"); a build's
+    # threads have the machine to themselves.
     settings = {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": precision(),
-                "PERFORMANCE_HINT": "LATENCY"}
+                "PERFORMANCE_HINT": "LATENCY", "ENABLE_CPU_PINNING": threads > 1}
     return _core().compile_model(graph.sentence_graph(weights), "CPU", settings)
 
 
