@@ -25,9 +25,9 @@ class EncodingAhead:
     """A thread that puts the vectors of the texts it is given into `cache`; `finish` waits for it.
 
     It starts on the first texts given, and loads the model only for a text the cache has no
-    vector for. Call `finish` or `stop` before the process exits: the thread is a daemon, and
-    whatever it is encoding when the process ends is lost (the cache keeps the slices before). `progress` hears, after each slice that
-    needed the model, how many texts it has encoded so far.
+    vector for. Call `finish` or `stop` before the process exits: the thread is a daemon, and the
+    slice it is encoding when the process ends is lost (the cache keeps the slices before).
+    `progress` hears, after each slice that needed the model, how many texts it has encoded so far.
     """
 
     def __init__(self, cache: VectorCache, progress: Callable[[int], None] = lambda encoded: None,

@@ -103,6 +103,7 @@ class Encoder:
             self._run(ids, np.ones_like(ids))
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The batch's vectors: a view of this thread's output buffer, which its next run overwrites."""
         request = getattr(self._requests, "request", None)
         if request is None:
             request = self._requests.request = self.model.create_infer_request()
