@@ -1,4 +1,4 @@
-"""The sentence model on ONNX Runtime: the vectors PyTorch made, the weights it was made for, and no load where none is needed.
+"""The sentence model on OpenVINO: the vectors PyTorch made, the weights it was made for, and no load where none is needed.
 
 `tests/data/reference_vectors.npz` holds 40 texts (customer queries, sections of the sample help
 centre and of the shared corpus, error codes, accents, other scripts, emoji, a text past the
