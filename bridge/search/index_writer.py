@@ -42,8 +42,8 @@ FULL_REBUILD_SHARE = 0.25
 # full build of the shared corpus (13,278 sections) fits; with Whoosh's usual 256 MB it wrote and
 # merged runs, a quarter of its indexing time (decision 0004, "Where a cold build's time goes").
 SORTING_MB = 1024
-# Sections whose documents are made at a time: small enough that indexing starts early, large
-# enough that the cache is read in few queries.
+# Sections whose documents are made at a time: enough that the vector cache is read in few queries,
+# few enough that the rows read at once stay small.
 DOCUMENTS_CHUNK = 256
 
 
@@ -252,21 +252,23 @@ class _Vectors:
 
 
 class _Documents:
-    """The sections' documents, a chunk at a time, each as soon as its chunk's vectors are ready.
+    """The sections' documents, a chunk at a time, once the sentence model has encoded every section.
 
-    So Whoosh analyses and adds the first sections while the sentence model is still encoding
-    later ones on the other cores. `encoded` counts the texts this index step had to encode.
+    Whoosh does not add sections while the model encodes: the model's threads meet at the end of
+    each operation, so Whoosh busy on one of their cores held all of them back, and the build was
+    slower than encoding first and indexing after (decision 0008). `encoded` counts the texts this
+    index step had to encode.
     """
 
     def __init__(self, sections: list[Section], vectors: _Vectors) -> None:
         self.sections, self.vectors, self.encoded = sections, vectors, 0
 
     def __iter__(self) -> Iterator[dict]:
+        if self.vectors.ahead is not None:
+            self.vectors.ahead.wait_for([section_text(section) for section in self.sections])
         for start in range(0, len(self.sections), DOCUMENTS_CHUNK):
             part = self.sections[start:start + DOCUMENTS_CHUNK]
             texts = [section_text(section) for section in part]
-            if self.vectors.ahead is not None:
-                self.vectors.ahead.wait_for(texts)
             rows, encoded = section_vectors(texts, self.vectors.cache)
             self.encoded += encoded
             yield from map(section_document, part, rows)
