@@ -44,7 +44,7 @@ def compiled_model(weights: dict[str, np.ndarray], threads: int) -> ov.CompiledM
     """
     # OpenVINO pins its threads to cores by default. A one-thread model answers queries in a server worker,
     # beside another worker and the network, and did worse pinned (decision 0008, "Serving"); a build's
-    # threads have the machine to themselves.
+    # model keeps the default, which its measurements were made with.
     settings = {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": precision(),
                 "PERFORMANCE_HINT": "LATENCY", "ENABLE_CPU_PINNING": threads > 1}
     return _core().compile_model(graph.sentence_graph(weights), "CPU", settings)
