@@ -5,7 +5,8 @@ go of the GIL while it computes. Encoding while the pages render therefore uses 
 the renderer leaves idle, instead of waiting for the index step. Texts are handed over page by
 page as MkDocs renders them; the thread encodes, a slice at a time, those the vector cache has
 not seen (`section_vectors` sorts a slice by length, so batches pad little) and stores them in
-the cache, where the index step then finds every vector it needs.
+the cache, where the index step then finds every vector it needs. On two cores only about 1,000
+of the shared corpus's 13,275 sections are encoded before rendering ends (decision 0008).
 """
 from __future__ import annotations
 

@@ -264,14 +264,14 @@ class _Documents:
         self.sections, self.vectors, self.encoded = sections, vectors, 0
 
     def __iter__(self) -> Iterator[dict]:
+        texts = [section_text(section) for section in self.sections]
         if self.vectors.ahead is not None:
-            self.vectors.ahead.wait_for([section_text(section) for section in self.sections])
+            self.vectors.ahead.wait_for(texts)
         for start in range(0, len(self.sections), DOCUMENTS_CHUNK):
-            part = self.sections[start:start + DOCUMENTS_CHUNK]
-            texts = [section_text(section) for section in part]
-            rows, encoded = section_vectors(texts, self.vectors.cache)
+            end = start + DOCUMENTS_CHUNK
+            rows, encoded = section_vectors(texts[start:end], self.vectors.cache)
             self.encoded += encoded
-            yield from map(section_document, part, rows)
+            yield from map(section_document, self.sections[start:end], rows)
 
 
 def _write_generation(root: Path, plan: _Plan, sections: list[Section], vectors: _Vectors) -> tuple[Path, int]:

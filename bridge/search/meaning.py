@@ -33,8 +33,8 @@ BATCH = 32
 QUERIES_CACHED = 10_000
 # Texts encoded, then stored in the cache, at a time: a build stopped halfway keeps what it paid for.
 ENCODE_SLICE = 2048
-# A build has the machine to itself: one thread per core it may run on. Leaving a core to MkDocs and
-# Whoosh was slower (decision 0008): they wait for the vectors far longer than the vectors wait for them.
+# A build encodes on every core it may run on. Leaving one to MkDocs and Whoosh was slower (decision
+# 0008): they wait for the vectors far longer than the vectors wait for them.
 BUILD_THREADS = len(os.sched_getaffinity(0))
 QUERY_THREADS = 1
 # OpenVINO prepares its kernels for an input shape the first time it meets one, which costs about as

@@ -22,7 +22,6 @@ from bridge.search.model.weights import TOKENIZER_FILE, WEIGHTS_SHA256, model_di
 # The model was trained on up to 256 word pieces (sentence-transformers' setting for it); what
 # the index's vectors were made with since decision 0002.
 MAX_TOKENS = 256
-INPUTS = ("input_ids", "attention_mask")
 
 
 @lru_cache(maxsize=1)
